@@ -1,0 +1,58 @@
+//! # h2grpc: gRPC by hand, on `h2`
+//!
+//! h2grpc is a gRPC implementation that hides nothing: the protobuf wire codec, the
+//! Length-Prefixed-Message framing, the status and metadata headers are all written out here,
+//! one protocol layer per module, so that a reader can learn gRPC from the bytes up.
+//!
+//! ## The layers, bottom-up
+//!
+//! | # | module | what it implements | spec |
+//! |---|--------|--------------------|------|
+//! | ① | [`protobuf`] | the protobuf binary wire format: varints, keys, fields, messages | [protobuf.dev/programming-guides/encoding](https://protobuf.dev/programming-guides/encoding/) |
+//! | ② | [`framing`] | the 5-byte Length-Prefixed-Message around every message | [PROTOCOL-HTTP2.md, "Length-Prefixed-Message"](https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#requests) |
+//! | ③ | [`status`] | `grpc-status`, `grpc-message`, `grpc-status-details-bin` | [PROTOCOL-HTTP2.md, "Responses"](https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#responses), [statuscodes.md](https://github.com/grpc/grpc/blob/master/doc/statuscodes.md) |
+//! | ③ | [`metadata`] | Custom-Metadata: ASCII and `-bin` headers | [PROTOCOL-HTTP2.md, "Requests"](https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#requests) |
+//! | ③ | [`timeout`] | `grpc-timeout` ⇄ `Duration` | [PROTOCOL-HTTP2.md, "Timeout"](https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#requests) |
+//! | ⑦ | [`services`] | the messages of the served services, encoded by hand | `proto/*.proto` |
+//!
+//! Layers ① to ③ are *sans-IO*: they take bytes and header maps in and give values out. They never
+//! await, never touch a socket and never read a clock, so every one of them is tested with byte
+//! arrays alone.
+//!
+//! ## A unary call on the wire
+//!
+//! `hello.Greeter/SayHello` with `HelloRequest { name: "world" }`, as HTTP/2 frames:
+//!
+//! ```text
+//! client → server  HEADERS  :method POST  :scheme http  :path /hello.Greeter/SayHello
+//!                           content-type application/grpc  te trailers
+//! client → server  DATA     00 | 00 00 00 07 | 0a 05 77 6f 72 6c 64          (END_STREAM)
+//!                           ^flag ^length=7    ^field 1, LEN, 5 bytes "world"
+//! server → client  HEADERS  :status 200  content-type application/grpc
+//! server → client  DATA     00 | 00 00 00 0f | 0a 0d 48 65 6c 6c 6f 2c 20 77 6f 72 6c 64 21
+//!                                              ^field 1 "Hello, world!"
+//! server → client  HEADERS  grpc-status 0                                     (END_STREAM)
+//! ```
+//!
+//! The DATA payloads above are exactly what [`framing::encode_message`] produces:
+//!
+//! ```
+//! use h2grpc::services::hello::HelloRequest;
+//!
+//! let request = HelloRequest { name: "world".into() };
+//! let mut wire = bytes::BytesMut::new();
+//! h2grpc::framing::encode_message(&request, &mut wire, h2grpc::framing::DEFAULT_MAX_MESSAGE_SIZE)
+//!     .unwrap();
+//! assert_eq!(&wire[..], b"\x00\x00\x00\x00\x07\x0a\x05world");
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod protobuf;
+
+pub mod framing;
+
+pub mod metadata;
+pub mod status;
+pub mod timeout;
+
+pub mod services;

@@ -1,0 +1,402 @@
+//! Decoding: records in, field values out.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use quick_protobuf::BytesReader;
+
+use super::kinds::{Bin, Bool, Double, Enum, Fixed32, Fixed64, Float, Int32, Int64, Kind, Msg};
+use super::kinds::{Sfixed32, Sfixed64, Sint32, Sint64, Str, Uint32, Uint64};
+use super::{ByteString, DecodeError, Message, WireType};
+
+/// How deep messages may nest inside each other: 100, "the default recursion limit in the C++
+/// implementation" (as prost also chose). A decoder that recursed without bound could be made to
+/// overflow its stack by a few hundred bytes of input.
+pub const RECURSION_LIMIT: u32 = 100;
+
+/// Walks the records of one message (or of one nested message, packed field or map entry).
+///
+/// A `Decoder` is a [`quick_protobuf::BytesReader`] over exactly the bytes of the message being
+/// decoded, plus the [`Bytes`] those bytes live in, so that `string` and `bytes` values come out
+/// as zero-copy slices ([`Bytes::slice_ref`]) instead of copies.
+///
+/// [`Message::merge_field`] is called once per record with the field number; it picks the
+/// method for the field's type (`d.string(&mut self.name)`), or [`Decoder::skip`] for a number it
+/// does not know. Each method checks that the record's wire type fits the field's type.
+#[derive(Debug)]
+pub struct Decoder<'a> {
+    /// The whole received buffer: zero-copy values are slices of it.
+    src: &'a Bytes,
+    /// The bytes of the message being decoded: a sub-slice of `src`.
+    buf: &'a [u8],
+    /// The position in `buf`; quick-protobuf keeps `start..end` and `end` is `buf.len()`.
+    reader: BytesReader,
+    /// How many messages enclose this one.
+    depth: u32,
+    /// The field number of the current record (0 before the first).
+    number: u32,
+    /// The wire type of the current record.
+    wire_type: WireType,
+}
+
+impl<'a> Decoder<'a> {
+    /// A decoder over a whole top-level message.
+    pub fn new(src: &'a Bytes) -> Self {
+        Self::scoped(src, src, 0)
+    }
+
+    fn scoped(src: &'a Bytes, buf: &'a [u8], depth: u32) -> Self {
+        Decoder {
+            src,
+            buf,
+            reader: BytesReader::from_bytes(buf),
+            depth,
+            number: 0,
+            wire_type: WireType::Varint,
+        }
+    }
+
+    /// Reads the next key. `None` at the end of the message.
+    ///
+    /// # Errors
+    /// A truncated or invalid key ([`WireType`] documents which keys are refused).
+    pub fn next_field(&mut self) -> Result<Option<u32>, DecodeError> {
+        if self.reader.is_eof() {
+            return Ok(None);
+        }
+        let (number, wire_type) = WireType::split_key(self.varint()?)?;
+        self.number = number;
+        self.wire_type = wire_type;
+        Ok(Some(number))
+    }
+
+    /// The wire type of the current record.
+    pub fn wire_type(&self) -> WireType {
+        self.wire_type
+    }
+
+    /// Skips the value of the current record: what a decoder does with a field number it does not
+    /// know, so that newer senders can add fields.
+    ///
+    /// # Errors
+    /// The value is truncated.
+    pub fn skip(&mut self) -> Result<(), DecodeError> {
+        match self.wire_type {
+            WireType::Varint => self.varint().map(drop),
+            WireType::I64 => self.primitive(BytesReader::read_fixed64).map(drop),
+            WireType::I32 => self.primitive(BytesReader::read_fixed32).map(drop),
+            WireType::Len => self.len_delimited().map(drop),
+            // split_key never lets these through.
+            WireType::StartGroup | WireType::EndGroup => Err(DecodeError::Group {
+                number: self.number,
+            }),
+        }
+    }
+
+    // ===== Primitives, used by the kinds =====
+
+    /// Runs one quick-protobuf reader primitive on the current position.
+    pub(crate) fn primitive<T>(
+        &mut self,
+        read: impl FnOnce(&mut BytesReader, &[u8]) -> quick_protobuf::Result<T>,
+    ) -> Result<T, DecodeError> {
+        Ok(read(&mut self.reader, self.buf)?)
+    }
+
+    /// A varint of up to 64 bits.
+    ///
+    /// quick-protobuf accepts a tenth byte above 1 and drops its extra bits; protobuf-go
+    /// (`ConsumeVarint`) and prost refuse it, and so does this.
+    pub(crate) fn varint(&mut self) -> Result<u64, DecodeError> {
+        let before = self.reader.len();
+        let value = self.reader.read_varint64(self.buf)?;
+        let after = self.reader.len();
+        if before - after == 10 && self.buf[self.buf.len() - after - 1] > 1 {
+            return Err(DecodeError::VarintOverflow);
+        }
+        Ok(value)
+    }
+
+    /// The payload of a LEN record, after checking its length against what remains.
+    pub(crate) fn len_delimited(&mut self) -> Result<&'a [u8], DecodeError> {
+        let len = usize::try_from(self.varint()?).map_err(|_| DecodeError::Truncated)?;
+        let remaining = self.reader.len();
+        // Checked before anything is sliced or allocated: a length is only a claim.
+        if len > remaining {
+            return Err(DecodeError::Truncated);
+        }
+        // The reader spans all of `buf`, so `read_bytes` only has to re-read the length we just
+        // checked; rewinding is not possible, so slice by hand and move the reader past it.
+        let start = self.buf.len() - remaining;
+        let end = start + len;
+        let payload = &self.buf[start..end];
+        self.reader = BytesReader::from_bytes(&self.buf[end..]);
+        self.buf = &self.buf[end..];
+        Ok(payload)
+    }
+
+    /// A LEN payload as a zero-copy [`Bytes`].
+    pub(crate) fn bytes_value(&mut self) -> Result<Bytes, DecodeError> {
+        let payload = self.len_delimited()?;
+        Ok(self.src.slice_ref(payload))
+    }
+
+    /// A LEN payload as a zero-copy UTF-8 string.
+    pub(crate) fn string_value(&mut self) -> Result<ByteString, DecodeError> {
+        let number = self.number;
+        ByteString::try_from(self.bytes_value()?).map_err(|_| DecodeError::InvalidUtf8 { number })
+    }
+
+    /// Decodes a nested message in place (fields merge into what `message` already holds, as
+    /// protobuf requires when a message field appears twice).
+    pub(crate) fn nested<M: Message>(&mut self, message: &mut M) -> Result<(), DecodeError> {
+        let payload = self.len_delimited()?;
+        let depth = self.depth + 1;
+        if depth > RECURSION_LIMIT {
+            return Err(DecodeError::RecursionLimit);
+        }
+        message.merge(&mut Decoder::scoped(self.src, payload, depth))
+    }
+
+    fn check<K: Kind>(&self) -> Result<(), DecodeError> {
+        if self.wire_type == K::WIRE_TYPE {
+            Ok(())
+        } else {
+            Err(self.mismatch(K::WIRE_TYPE))
+        }
+    }
+
+    fn mismatch(&self, expected: WireType) -> DecodeError {
+        DecodeError::WireTypeMismatch {
+            number: self.number,
+            expected,
+            found: self.wire_type,
+        }
+    }
+
+    // ===== Fields, by kind =====
+
+    /// A singular field of kind `K`: the value replaces the previous one (for messages: merges).
+    ///
+    /// # Errors
+    /// A wire type that does not fit `K`, or a bad value.
+    pub fn field<K: Kind>(&mut self, value: &mut K::Value) -> Result<(), DecodeError> {
+        self.check::<K>()?;
+        K::merge_value(value, self)
+    }
+
+    /// A field with presence (a message field, or a proto3 `optional`): absent stays `None`,
+    /// present becomes `Some`, even when every field inside holds its default.
+    ///
+    /// # Errors
+    /// As [`Decoder::field`].
+    pub fn optional<K: Kind>(&mut self, value: &mut Option<K::Value>) -> Result<(), DecodeError> {
+        self.check::<K>()?;
+        K::merge_value(value.get_or_insert_with(Default::default), self)
+    }
+
+    /// One value of kind `K`, on its own: for the arms of a `oneof`.
+    ///
+    /// # Errors
+    /// As [`Decoder::field`].
+    pub fn value<K: Kind>(&mut self) -> Result<K::Value, DecodeError> {
+        let mut value = K::Value::default();
+        self.field::<K>(&mut value)?;
+        Ok(value)
+    }
+
+    /// One record of a `repeated` field. Scalars are accepted both packed (one LEN record holding
+    /// all the values) and unpacked (one record per value), as the encoding guide requires.
+    ///
+    /// # Errors
+    /// A wire type that fits neither form, or a bad value.
+    pub fn repeated<K: Kind>(&mut self, values: &mut Vec<K::Value>) -> Result<(), DecodeError> {
+        if self.wire_type == K::WIRE_TYPE {
+            let mut value = K::Value::default();
+            K::merge_value(&mut value, self)?;
+            values.push(value);
+            return Ok(());
+        }
+        if self.wire_type != WireType::Len || K::WIRE_TYPE == WireType::Len {
+            return Err(self.mismatch(K::WIRE_TYPE));
+        }
+        let payload = self.len_delimited()?;
+        let width = match K::WIRE_TYPE {
+            WireType::I32 => 4,
+            WireType::I64 => 8,
+            _ => 1,
+        };
+        if payload.len() % width != 0 {
+            return Err(DecodeError::PackedLength {
+                number: self.number,
+            });
+        }
+        let mut packed = Decoder::scoped(self.src, payload, self.depth);
+        packed.number = self.number;
+        packed.wire_type = K::WIRE_TYPE;
+        // Fixed-width values: the count is known and bounded by the bytes present.
+        values.reserve(if width > 1 { payload.len() / width } else { 0 });
+        while !packed.reader.is_eof() {
+            let mut value = K::Value::default();
+            K::merge_value(&mut value, &mut packed)?;
+            values.push(value);
+        }
+        Ok(())
+    }
+
+    /// One entry of a `map<K, V>` field: a LEN record holding a small message with the key as
+    /// field 1 and the value as field 2 (either may be missing and then holds its default).
+    ///
+    /// # Errors
+    /// A wire type other than LEN, or a bad key or value.
+    pub fn map<K: Kind, V: Kind>(
+        &mut self,
+        map: &mut BTreeMap<K::Value, V::Value>,
+    ) -> Result<(), DecodeError>
+    where
+        K::Value: Ord,
+    {
+        if self.wire_type != WireType::Len {
+            return Err(self.mismatch(WireType::Len));
+        }
+        let payload = self.len_delimited()?;
+        let depth = self.depth + 1;
+        if depth > RECURSION_LIMIT {
+            return Err(DecodeError::RecursionLimit);
+        }
+        let mut entry = Decoder::scoped(self.src, payload, depth);
+        let mut key = K::Value::default();
+        let mut value = V::Value::default();
+        while let Some(number) = entry.next_field()? {
+            match number {
+                1 => entry.field::<K>(&mut key)?,
+                2 => entry.field::<V>(&mut value)?,
+                _ => entry.skip()?,
+            }
+        }
+        map.insert(key, value);
+        Ok(())
+    }
+
+    // ===== Named shortcuts for singular fields =====
+
+    /// A singular `string` field.
+    ///
+    /// # Errors
+    /// Wire type other than LEN, truncation, or invalid UTF-8.
+    pub fn string(&mut self, value: &mut ByteString) -> Result<(), DecodeError> {
+        self.field::<Str>(value)
+    }
+    /// A singular `bytes` field.
+    ///
+    /// # Errors
+    /// Wire type other than LEN, or truncation.
+    pub fn bytes(&mut self, value: &mut Bytes) -> Result<(), DecodeError> {
+        self.field::<Bin>(value)
+    }
+    /// A singular message field (`Some` once seen).
+    ///
+    /// # Errors
+    /// Wire type other than LEN, or a bad nested message.
+    pub fn message<M: Message>(&mut self, value: &mut Option<M>) -> Result<(), DecodeError> {
+        self.optional::<Msg<M>>(value)
+    }
+    /// A singular `int32` field.
+    ///
+    /// # Errors
+    /// Wire type other than VARINT, or a bad varint.
+    pub fn int32(&mut self, value: &mut i32) -> Result<(), DecodeError> {
+        self.field::<Int32>(value)
+    }
+    /// A singular `int64` field.
+    ///
+    /// # Errors
+    /// Wire type other than VARINT, or a bad varint.
+    pub fn int64(&mut self, value: &mut i64) -> Result<(), DecodeError> {
+        self.field::<Int64>(value)
+    }
+    /// A singular `uint32` field.
+    ///
+    /// # Errors
+    /// Wire type other than VARINT, or a bad varint.
+    pub fn uint32(&mut self, value: &mut u32) -> Result<(), DecodeError> {
+        self.field::<Uint32>(value)
+    }
+    /// A singular `uint64` field.
+    ///
+    /// # Errors
+    /// Wire type other than VARINT, or a bad varint.
+    pub fn uint64(&mut self, value: &mut u64) -> Result<(), DecodeError> {
+        self.field::<Uint64>(value)
+    }
+    /// A singular `sint32` field.
+    ///
+    /// # Errors
+    /// Wire type other than VARINT, or a bad varint.
+    pub fn sint32(&mut self, value: &mut i32) -> Result<(), DecodeError> {
+        self.field::<Sint32>(value)
+    }
+    /// A singular `sint64` field.
+    ///
+    /// # Errors
+    /// Wire type other than VARINT, or a bad varint.
+    pub fn sint64(&mut self, value: &mut i64) -> Result<(), DecodeError> {
+        self.field::<Sint64>(value)
+    }
+    /// A singular `bool` field.
+    ///
+    /// # Errors
+    /// Wire type other than VARINT, or a bad varint.
+    pub fn bool(&mut self, value: &mut bool) -> Result<(), DecodeError> {
+        self.field::<Bool>(value)
+    }
+    /// A singular enum field, kept as its number (proto3 enums are open).
+    ///
+    /// # Errors
+    /// Wire type other than VARINT, or a bad varint.
+    pub fn enumeration(&mut self, value: &mut i32) -> Result<(), DecodeError> {
+        self.field::<Enum>(value)
+    }
+    /// A singular `fixed32` field.
+    ///
+    /// # Errors
+    /// Wire type other than I32, or truncation.
+    pub fn fixed32(&mut self, value: &mut u32) -> Result<(), DecodeError> {
+        self.field::<Fixed32>(value)
+    }
+    /// A singular `fixed64` field.
+    ///
+    /// # Errors
+    /// Wire type other than I64, or truncation.
+    pub fn fixed64(&mut self, value: &mut u64) -> Result<(), DecodeError> {
+        self.field::<Fixed64>(value)
+    }
+    /// A singular `sfixed32` field.
+    ///
+    /// # Errors
+    /// Wire type other than I32, or truncation.
+    pub fn sfixed32(&mut self, value: &mut i32) -> Result<(), DecodeError> {
+        self.field::<Sfixed32>(value)
+    }
+    /// A singular `sfixed64` field.
+    ///
+    /// # Errors
+    /// Wire type other than I64, or truncation.
+    pub fn sfixed64(&mut self, value: &mut i64) -> Result<(), DecodeError> {
+        self.field::<Sfixed64>(value)
+    }
+    /// A singular `float` field.
+    ///
+    /// # Errors
+    /// Wire type other than I32, or truncation.
+    pub fn float(&mut self, value: &mut f32) -> Result<(), DecodeError> {
+        self.field::<Float>(value)
+    }
+    /// A singular `double` field.
+    ///
+    /// # Errors
+    /// Wire type other than I64, or truncation.
+    pub fn double(&mut self, value: &mut f64) -> Result<(), DecodeError> {
+        self.field::<Double>(value)
+    }
+}

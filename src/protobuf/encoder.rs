@@ -1,0 +1,261 @@
+//! Encoding: field values in, records out.
+
+use std::collections::BTreeMap;
+
+use bytes::{BufMut, Bytes, BytesMut};
+use quick_protobuf::sizeofs::sizeof_varint;
+use quick_protobuf::writer::{Writer, WriterBackend};
+
+use super::kinds::{Bin, Bool, Double, Enum, Fixed32, Fixed64, Float, Int32, Int64, Kind, Msg};
+use super::kinds::{Sfixed32, Sfixed64, Sint32, Sint64, Str, Uint32, Uint64};
+use super::{ByteString, Message, WireType};
+
+/// Where a message's fields go: an [`Encoder`] writes them, a [`LenCounter`] adds up their size.
+///
+/// A message describes its fields once, in [`Message::encode_fields`], and that one description
+/// both sizes and writes it: the size used for a length prefix is, by construction, the size of
+/// what is written after it.
+///
+/// Implementors provide the three primitives (`key`, `value`, `len_prefix`); the field methods
+/// (proto3's rules for what to write) are provided on top of them.
+pub trait FieldSink {
+    /// A record key: `(number << 3) | wire_type`, as a varint.
+    fn key(&mut self, number: u32, wire_type: WireType);
+    /// One value of kind `K`, without a key.
+    fn value<K: Kind>(&mut self, value: &K::Value);
+    /// The length varint in front of a LEN payload of `len` bytes.
+    fn len_prefix(&mut self, len: usize);
+
+    /// A singular field: written only when it is not the proto3 default.
+    fn field<K: Kind>(&mut self, number: u32, value: &K::Value) {
+        if !K::is_default(value) {
+            self.key(number, K::WIRE_TYPE);
+            self.value::<K>(value);
+        }
+    }
+
+    /// A field with presence (message fields, proto3 `optional`): written whenever it is
+    /// `Some`, even when it holds the default.
+    fn optional<K: Kind>(&mut self, number: u32, value: Option<&K::Value>) {
+        if let Some(value) = value {
+            self.key(number, K::WIRE_TYPE);
+            self.value::<K>(value);
+        }
+    }
+
+    /// A `repeated` field. Scalars are *packed* (proto3's default): one LEN record holding every
+    /// value back to back. Strings, bytes and messages take one record each.
+    fn repeated<K: Kind>(&mut self, number: u32, values: &[K::Value]) {
+        if values.is_empty() {
+            return;
+        }
+        if K::WIRE_TYPE == WireType::Len {
+            for value in values {
+                self.key(number, WireType::Len);
+                self.value::<K>(value);
+            }
+        } else {
+            self.key(number, WireType::Len);
+            self.len_prefix(values.iter().map(K::value_len).sum());
+            for value in values {
+                self.value::<K>(value);
+            }
+        }
+    }
+
+    /// A `map<K, V>` field: one LEN record per entry, each a small message with the key as
+    /// field 1 and the value as field 2. As prost (and so tonic) does, a key or value that holds
+    /// its default is left out of its entry; decoders fill it back in.
+    fn map<K: Kind, V: Kind>(&mut self, number: u32, map: &BTreeMap<K::Value, V::Value>) {
+        for (key, value) in map {
+            let key_len = if K::is_default(key) {
+                0
+            } else {
+                1 + K::value_len(key)
+            };
+            let value_len = if V::is_default(value) {
+                0
+            } else {
+                1 + V::value_len(value)
+            };
+            self.key(number, WireType::Len);
+            self.len_prefix(key_len + value_len);
+            self.field::<K>(1, key);
+            self.field::<V>(2, value);
+        }
+    }
+
+    // ===== Named shortcuts for singular fields =====
+
+    /// A `string` field.
+    fn string(&mut self, number: u32, value: &ByteString) {
+        self.field::<Str>(number, value);
+    }
+    /// A `bytes` field.
+    fn bytes(&mut self, number: u32, value: &Bytes) {
+        self.field::<Bin>(number, value);
+    }
+    /// A message field: written when `Some`, even if the message is empty.
+    fn message<M: Message>(&mut self, number: u32, value: Option<&M>) {
+        self.optional::<Msg<M>>(number, value);
+    }
+    /// An `int32` field.
+    fn int32(&mut self, number: u32, value: i32) {
+        self.field::<Int32>(number, &value);
+    }
+    /// An `int64` field.
+    fn int64(&mut self, number: u32, value: i64) {
+        self.field::<Int64>(number, &value);
+    }
+    /// A `uint32` field.
+    fn uint32(&mut self, number: u32, value: u32) {
+        self.field::<Uint32>(number, &value);
+    }
+    /// A `uint64` field.
+    fn uint64(&mut self, number: u32, value: u64) {
+        self.field::<Uint64>(number, &value);
+    }
+    /// A `sint32` field.
+    fn sint32(&mut self, number: u32, value: i32) {
+        self.field::<Sint32>(number, &value);
+    }
+    /// A `sint64` field.
+    fn sint64(&mut self, number: u32, value: i64) {
+        self.field::<Sint64>(number, &value);
+    }
+    /// A `bool` field.
+    fn bool(&mut self, number: u32, value: bool) {
+        self.field::<Bool>(number, &value);
+    }
+    /// An enum field, by number.
+    fn enumeration(&mut self, number: u32, value: i32) {
+        self.field::<Enum>(number, &value);
+    }
+    /// A `fixed32` field.
+    fn fixed32(&mut self, number: u32, value: u32) {
+        self.field::<Fixed32>(number, &value);
+    }
+    /// A `fixed64` field.
+    fn fixed64(&mut self, number: u32, value: u64) {
+        self.field::<Fixed64>(number, &value);
+    }
+    /// An `sfixed32` field.
+    fn sfixed32(&mut self, number: u32, value: i32) {
+        self.field::<Sfixed32>(number, &value);
+    }
+    /// An `sfixed64` field.
+    fn sfixed64(&mut self, number: u32, value: i64) {
+        self.field::<Sfixed64>(number, &value);
+    }
+    /// A `float` field.
+    fn float(&mut self, number: u32, value: f32) {
+        self.field::<Float>(number, &value);
+    }
+    /// A `double` field.
+    fn double(&mut self, number: u32, value: f64) {
+        self.field::<Double>(number, &value);
+    }
+}
+
+// ===== Encoder =====
+
+/// Writes records into a [`BytesMut`] through quick-protobuf's [`Writer`].
+///
+/// The caller reserves [`Message::encoded_len`] bytes first, so writing never reallocates.
+pub struct Encoder<'a> {
+    writer: Writer<Backend<'a>>,
+}
+
+impl std::fmt::Debug for Encoder<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Encoder")
+    }
+}
+
+/// quick-protobuf's `Writer` writes through a `WriterBackend`; this one appends to a `BytesMut`
+/// and so can never fail.
+#[derive(Debug)]
+pub(crate) struct Backend<'a>(&'a mut BytesMut);
+
+impl WriterBackend for Backend<'_> {
+    fn pb_write_u8(&mut self, x: u8) -> quick_protobuf::Result<()> {
+        self.0.put_u8(x);
+        Ok(())
+    }
+    fn pb_write_u32(&mut self, x: u32) -> quick_protobuf::Result<()> {
+        self.0.put_u32_le(x);
+        Ok(())
+    }
+    fn pb_write_i32(&mut self, x: i32) -> quick_protobuf::Result<()> {
+        self.0.put_i32_le(x);
+        Ok(())
+    }
+    fn pb_write_f32(&mut self, x: f32) -> quick_protobuf::Result<()> {
+        self.0.put_f32_le(x);
+        Ok(())
+    }
+    fn pb_write_u64(&mut self, x: u64) -> quick_protobuf::Result<()> {
+        self.0.put_u64_le(x);
+        Ok(())
+    }
+    fn pb_write_i64(&mut self, x: i64) -> quick_protobuf::Result<()> {
+        self.0.put_i64_le(x);
+        Ok(())
+    }
+    fn pb_write_f64(&mut self, x: f64) -> quick_protobuf::Result<()> {
+        self.0.put_f64_le(x);
+        Ok(())
+    }
+    fn pb_write_all(&mut self, buf: &[u8]) -> quick_protobuf::Result<()> {
+        self.0.put_slice(buf);
+        Ok(())
+    }
+}
+
+impl<'a> Encoder<'a> {
+    /// An encoder appending to `buf`.
+    pub fn new(buf: &'a mut BytesMut) -> Self {
+        Encoder {
+            writer: Writer::new(Backend(buf)),
+        }
+    }
+
+    /// Runs one quick-protobuf writer primitive. The backend cannot fail, so neither can this.
+    pub(crate) fn primitive(
+        &mut self,
+        write: impl FnOnce(&mut Writer<Backend<'a>>) -> quick_protobuf::Result<()>,
+    ) {
+        let result = write(&mut self.writer);
+        debug_assert!(result.is_ok(), "the BytesMut backend never fails");
+    }
+}
+
+impl FieldSink for Encoder<'_> {
+    fn key(&mut self, number: u32, wire_type: WireType) {
+        self.primitive(|w| w.write_tag(wire_type.key(number)));
+    }
+    fn value<K: Kind>(&mut self, value: &K::Value) {
+        K::encode_value(value, self);
+    }
+    fn len_prefix(&mut self, len: usize) {
+        self.primitive(|w| w.write_varint(len as u64));
+    }
+}
+
+// ===== LenCounter =====
+
+/// Adds up the encoded size of the fields it is given, writing nothing.
+#[derive(Debug, Default)]
+pub struct LenCounter(pub usize);
+
+impl FieldSink for LenCounter {
+    fn key(&mut self, number: u32, wire_type: WireType) {
+        self.0 += sizeof_varint(wire_type.key(number).into());
+    }
+    fn value<K: Kind>(&mut self, value: &K::Value) {
+        self.0 += K::value_len(value);
+    }
+    fn len_prefix(&mut self, len: usize) {
+        self.0 += sizeof_varint(len as u64);
+    }
+}

@@ -1,0 +1,424 @@
+//! The protobuf field types, one zero-sized marker each.
+
+use bytes::Bytes;
+use quick_protobuf::BytesReader;
+use quick_protobuf::sizeofs::{sizeof_len, sizeof_sint32, sizeof_sint64, sizeof_varint};
+use std::marker::PhantomData;
+
+use super::{ByteString, DecodeError, Decoder, Encoder, FieldSink, Message, WireType};
+
+/// A protobuf field type: the Rust type of its values and how one value goes on the wire.
+///
+/// Values are written *without* their key: the key belongs to the field, and [`FieldSink`]
+/// (`field`, `optional`, `repeated`, `map`) writes it. LEN kinds include their length prefix.
+///
+/// [`FieldSink`]: super::FieldSink
+pub trait Kind {
+    /// The Rust type of a value.
+    type Value: Default;
+    /// The wire type of one value.
+    const WIRE_TYPE: WireType;
+    /// Whether `value` is the proto3 default, which a singular field does not write.
+    fn is_default(value: &Self::Value) -> bool;
+    /// The encoded size of `value` (with its length prefix for LEN kinds).
+    fn value_len(value: &Self::Value) -> usize;
+    /// Writes `value` (with its length prefix for LEN kinds).
+    fn encode_value(value: &Self::Value, e: &mut Encoder<'_>);
+    /// Decodes one value at the decoder's position into `value` (scalars replace, messages
+    /// merge).
+    ///
+    /// # Errors
+    /// Truncated or invalid bytes.
+    fn merge_value(value: &mut Self::Value, d: &mut Decoder<'_>) -> Result<(), DecodeError>;
+}
+
+// ===== Varint kinds =====
+
+/// `int32`: a varint; negative values are sign-extended to 64 bits, so they take ten bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Int32;
+
+impl Kind for Int32 {
+    type Value = i32;
+    const WIRE_TYPE: WireType = WireType::Varint;
+    fn is_default(value: &i32) -> bool {
+        *value == 0
+    }
+    fn value_len(value: &i32) -> usize {
+        sizeof_varint(i64::from(*value) as u64)
+    }
+    fn encode_value(value: &i32, e: &mut Encoder<'_>) {
+        e.primitive(|w| w.write_int32(*value));
+    }
+    fn merge_value(value: &mut i32, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
+        // Read as 64 bits and truncated to 32, as the C++ runtime does.
+        *value = d.primitive(BytesReader::read_int32)?;
+        Ok(())
+    }
+}
+
+/// `int64`: a varint; negative values take ten bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Int64;
+
+impl Kind for Int64 {
+    type Value = i64;
+    const WIRE_TYPE: WireType = WireType::Varint;
+    fn is_default(value: &i64) -> bool {
+        *value == 0
+    }
+    fn value_len(value: &i64) -> usize {
+        sizeof_varint(*value as u64)
+    }
+    fn encode_value(value: &i64, e: &mut Encoder<'_>) {
+        e.primitive(|w| w.write_int64(*value));
+    }
+    fn merge_value(value: &mut i64, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
+        *value = d.varint()? as i64;
+        Ok(())
+    }
+}
+
+/// `uint32`: a varint.
+#[derive(Debug, Clone, Copy)]
+pub struct Uint32;
+
+impl Kind for Uint32 {
+    type Value = u32;
+    const WIRE_TYPE: WireType = WireType::Varint;
+    fn is_default(value: &u32) -> bool {
+        *value == 0
+    }
+    fn value_len(value: &u32) -> usize {
+        sizeof_varint(u64::from(*value))
+    }
+    fn encode_value(value: &u32, e: &mut Encoder<'_>) {
+        e.primitive(|w| w.write_uint32(*value));
+    }
+    fn merge_value(value: &mut u32, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
+        *value = d.primitive(BytesReader::read_uint32)?;
+        Ok(())
+    }
+}
+
+/// `uint64`: a varint.
+#[derive(Debug, Clone, Copy)]
+pub struct Uint64;
+
+impl Kind for Uint64 {
+    type Value = u64;
+    const WIRE_TYPE: WireType = WireType::Varint;
+    fn is_default(value: &u64) -> bool {
+        *value == 0
+    }
+    fn value_len(value: &u64) -> usize {
+        sizeof_varint(*value)
+    }
+    fn encode_value(value: &u64, e: &mut Encoder<'_>) {
+        e.primitive(|w| w.write_uint64(*value));
+    }
+    fn merge_value(value: &mut u64, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
+        *value = d.varint()?;
+        Ok(())
+    }
+}
+
+/// `sint32`: a ZigZag varint (`0 → 0, -1 → 1, 1 → 2, -2 → 3`), short for small negative numbers.
+#[derive(Debug, Clone, Copy)]
+pub struct Sint32;
+
+impl Kind for Sint32 {
+    type Value = i32;
+    const WIRE_TYPE: WireType = WireType::Varint;
+    fn is_default(value: &i32) -> bool {
+        *value == 0
+    }
+    fn value_len(value: &i32) -> usize {
+        sizeof_sint32(*value)
+    }
+    fn encode_value(value: &i32, e: &mut Encoder<'_>) {
+        e.primitive(|w| w.write_sint32(*value));
+    }
+    fn merge_value(value: &mut i32, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
+        *value = d.primitive(BytesReader::read_sint32)?;
+        Ok(())
+    }
+}
+
+/// `sint64`: a ZigZag varint.
+#[derive(Debug, Clone, Copy)]
+pub struct Sint64;
+
+impl Kind for Sint64 {
+    type Value = i64;
+    const WIRE_TYPE: WireType = WireType::Varint;
+    fn is_default(value: &i64) -> bool {
+        *value == 0
+    }
+    fn value_len(value: &i64) -> usize {
+        sizeof_sint64(*value)
+    }
+    fn encode_value(value: &i64, e: &mut Encoder<'_>) {
+        e.primitive(|w| w.write_sint64(*value));
+    }
+    fn merge_value(value: &mut i64, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
+        *value = d.primitive(BytesReader::read_sint64)?;
+        Ok(())
+    }
+}
+
+/// `bool`: a varint 0 or 1; any non-zero varint decodes as `true`.
+#[derive(Debug, Clone, Copy)]
+pub struct Bool;
+
+impl Kind for Bool {
+    type Value = bool;
+    const WIRE_TYPE: WireType = WireType::Varint;
+    fn is_default(value: &bool) -> bool {
+        !*value
+    }
+    fn value_len(_: &bool) -> usize {
+        1
+    }
+    fn encode_value(value: &bool, e: &mut Encoder<'_>) {
+        e.primitive(|w| w.write_bool(*value));
+    }
+    fn merge_value(value: &mut bool, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
+        // Not quick-protobuf's read_bool: it reads only 32 bits, so 2^32 would come out false.
+        *value = d.varint()? != 0;
+        Ok(())
+    }
+}
+
+/// An enum, as its number. proto3 enums are *open*: a number the receiver does not know is
+/// kept as it is, not dropped, so it can be passed on unchanged.
+#[derive(Debug, Clone, Copy)]
+pub struct Enum;
+
+impl Kind for Enum {
+    type Value = i32;
+    const WIRE_TYPE: WireType = WireType::Varint;
+    fn is_default(value: &i32) -> bool {
+        *value == 0
+    }
+    fn value_len(value: &i32) -> usize {
+        sizeof_varint(i64::from(*value) as u64)
+    }
+    fn encode_value(value: &i32, e: &mut Encoder<'_>) {
+        e.primitive(|w| w.write_enum(*value));
+    }
+    fn merge_value(value: &mut i32, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
+        *value = d.primitive(BytesReader::read_enum)?;
+        Ok(())
+    }
+}
+
+// ===== Fixed-width kinds =====
+//
+// For floats the default is +0.0 *bit for bit*, so -0.0 is written, as the C++ runtime does
+// (it compares the bits). prost compares with `!= 0.0` and drops -0.0, losing its sign: a
+// deliberate difference from prost's bytes.
+
+/// `fixed32`: four little-endian bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Fixed32;
+
+impl Kind for Fixed32 {
+    type Value = u32;
+    const WIRE_TYPE: WireType = WireType::I32;
+    fn is_default(value: &u32) -> bool {
+        *value == 0
+    }
+    fn value_len(_: &u32) -> usize {
+        4
+    }
+    fn encode_value(value: &u32, e: &mut Encoder<'_>) {
+        e.primitive(|w| w.write_fixed32(*value));
+    }
+    fn merge_value(value: &mut u32, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
+        *value = d.primitive(BytesReader::read_fixed32)?;
+        Ok(())
+    }
+}
+
+/// `fixed64`: eight little-endian bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Fixed64;
+
+impl Kind for Fixed64 {
+    type Value = u64;
+    const WIRE_TYPE: WireType = WireType::I64;
+    fn is_default(value: &u64) -> bool {
+        *value == 0
+    }
+    fn value_len(_: &u64) -> usize {
+        8
+    }
+    fn encode_value(value: &u64, e: &mut Encoder<'_>) {
+        e.primitive(|w| w.write_fixed64(*value));
+    }
+    fn merge_value(value: &mut u64, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
+        *value = d.primitive(BytesReader::read_fixed64)?;
+        Ok(())
+    }
+}
+
+/// `sfixed32`: four little-endian bytes, two's complement.
+#[derive(Debug, Clone, Copy)]
+pub struct Sfixed32;
+
+impl Kind for Sfixed32 {
+    type Value = i32;
+    const WIRE_TYPE: WireType = WireType::I32;
+    fn is_default(value: &i32) -> bool {
+        *value == 0
+    }
+    fn value_len(_: &i32) -> usize {
+        4
+    }
+    fn encode_value(value: &i32, e: &mut Encoder<'_>) {
+        e.primitive(|w| w.write_sfixed32(*value));
+    }
+    fn merge_value(value: &mut i32, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
+        *value = d.primitive(BytesReader::read_sfixed32)?;
+        Ok(())
+    }
+}
+
+/// `sfixed64`: eight little-endian bytes, two's complement.
+#[derive(Debug, Clone, Copy)]
+pub struct Sfixed64;
+
+impl Kind for Sfixed64 {
+    type Value = i64;
+    const WIRE_TYPE: WireType = WireType::I64;
+    fn is_default(value: &i64) -> bool {
+        *value == 0
+    }
+    fn value_len(_: &i64) -> usize {
+        8
+    }
+    fn encode_value(value: &i64, e: &mut Encoder<'_>) {
+        e.primitive(|w| w.write_sfixed64(*value));
+    }
+    fn merge_value(value: &mut i64, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
+        *value = d.primitive(BytesReader::read_sfixed64)?;
+        Ok(())
+    }
+}
+
+/// `float`: an IEEE 754 single, four little-endian bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Float;
+
+impl Kind for Float {
+    type Value = f32;
+    const WIRE_TYPE: WireType = WireType::I32;
+    fn is_default(value: &f32) -> bool {
+        value.to_bits() == 0
+    }
+    fn value_len(_: &f32) -> usize {
+        4
+    }
+    fn encode_value(value: &f32, e: &mut Encoder<'_>) {
+        e.primitive(|w| w.write_float(*value));
+    }
+    fn merge_value(value: &mut f32, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
+        *value = d.primitive(BytesReader::read_float)?;
+        Ok(())
+    }
+}
+
+/// `double`: an IEEE 754 double, eight little-endian bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Double;
+
+impl Kind for Double {
+    type Value = f64;
+    const WIRE_TYPE: WireType = WireType::I64;
+    fn is_default(value: &f64) -> bool {
+        value.to_bits() == 0
+    }
+    fn value_len(_: &f64) -> usize {
+        8
+    }
+    fn encode_value(value: &f64, e: &mut Encoder<'_>) {
+        e.primitive(|w| w.write_double(*value));
+    }
+    fn merge_value(value: &mut f64, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
+        *value = d.primitive(BytesReader::read_double)?;
+        Ok(())
+    }
+}
+
+// ===== LEN kinds =====
+
+/// `string`: LEN, UTF-8. Decoded as a [`ByteString`] that shares the received buffer.
+#[derive(Debug, Clone, Copy)]
+pub struct Str;
+
+impl Kind for Str {
+    type Value = ByteString;
+    const WIRE_TYPE: WireType = WireType::Len;
+    fn is_default(value: &ByteString) -> bool {
+        value.is_empty()
+    }
+    fn value_len(value: &ByteString) -> usize {
+        sizeof_len(value.len())
+    }
+    fn encode_value(value: &ByteString, e: &mut Encoder<'_>) {
+        e.primitive(|w| w.write_string(value));
+    }
+    fn merge_value(value: &mut ByteString, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
+        *value = d.string_value()?;
+        Ok(())
+    }
+}
+
+/// `bytes`: LEN, any bytes. Decoded as a zero-copy [`Bytes`] slice of the received buffer.
+#[derive(Debug, Clone, Copy)]
+pub struct Bin;
+
+impl Kind for Bin {
+    type Value = Bytes;
+    const WIRE_TYPE: WireType = WireType::Len;
+    fn is_default(value: &Bytes) -> bool {
+        value.is_empty()
+    }
+    fn value_len(value: &Bytes) -> usize {
+        sizeof_len(value.len())
+    }
+    fn encode_value(value: &Bytes, e: &mut Encoder<'_>) {
+        e.primitive(|w| w.write_bytes(value));
+    }
+    fn merge_value(value: &mut Bytes, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
+        *value = d.bytes_value()?;
+        Ok(())
+    }
+}
+
+/// A message field of type `M`: LEN, the nested message's own encoding.
+///
+/// Its length prefix is computed with [`Message::encoded_len`] *before* the body is written,
+/// so nothing is ever back-patched.
+#[derive(Debug)]
+pub struct Msg<M>(PhantomData<M>);
+
+impl<M: Message> Kind for Msg<M> {
+    type Value = M;
+    const WIRE_TYPE: WireType = WireType::Len;
+    /// Never: a message that is present is written, even when empty (absent is `None`).
+    fn is_default(_: &M) -> bool {
+        false
+    }
+    fn value_len(value: &M) -> usize {
+        sizeof_len(value.encoded_len())
+    }
+    fn encode_value(value: &M, e: &mut Encoder<'_>) {
+        e.len_prefix(value.encoded_len());
+        value.encode_fields(e);
+    }
+    fn merge_value(value: &mut M, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
+        d.nested(value)
+    }
+}

@@ -1,0 +1,66 @@
+//! The `Message` trait.
+
+use bytes::{Bytes, BytesMut};
+
+use super::{DecodeError, Decoder, Encoder, FieldSink, LenCounter};
+
+/// A protobuf message, encoded and decoded by hand.
+///
+/// An implementation is two short methods with one line per field:
+/// [`encode_fields`](Message::encode_fields) names each field with its number and type, and
+/// [`merge_field`](Message::merge_field) maps a field number back to the field. Everything else
+/// is provided.
+pub trait Message: Default {
+    /// Gives every field, in field-number order, to `sink`.
+    ///
+    /// Called with an [`Encoder`] to write the message and with a [`LenCounter`] to size it.
+    fn encode_fields<S: FieldSink>(&self, sink: &mut S);
+
+    /// Decodes the value of field `number` (the key is already read) into `self`, or skips it
+    /// with [`Decoder::skip`] if the number is unknown.
+    ///
+    /// # Errors
+    /// The value is malformed or has a wire type the field cannot have.
+    fn merge_field(&mut self, number: u32, d: &mut Decoder<'_>) -> Result<(), DecodeError>;
+
+    /// The size of the encoded message in bytes.
+    fn encoded_len(&self) -> usize {
+        let mut counter = LenCounter(0);
+        self.encode_fields(&mut counter);
+        counter.0
+    }
+
+    /// Appends the encoded message to `buf`, reserving its size first.
+    fn encode(&self, buf: &mut BytesMut) {
+        buf.reserve(self.encoded_len());
+        self.encode_fields(&mut Encoder::new(buf));
+    }
+
+    /// The encoded message, in a buffer of exactly its size.
+    fn encode_to_bytes(&self) -> Bytes {
+        let mut buf = BytesMut::with_capacity(self.encoded_len());
+        self.encode_fields(&mut Encoder::new(&mut buf));
+        buf.freeze()
+    }
+
+    /// Decodes every record of `d` into `self`.
+    ///
+    /// # Errors
+    /// Any record is malformed.
+    fn merge(&mut self, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
+        while let Some(number) = d.next_field()? {
+            self.merge_field(number, d)?;
+        }
+        Ok(())
+    }
+
+    /// Decodes a message from `buf`. `string` and `bytes` fields share `buf` instead of copying.
+    ///
+    /// # Errors
+    /// `buf` is not a valid encoding of this message.
+    fn decode(buf: Bytes) -> Result<Self, DecodeError> {
+        let mut message = Self::default();
+        message.merge(&mut Decoder::new(&buf))?;
+        Ok(message)
+    }
+}

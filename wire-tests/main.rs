@@ -1,0 +1,1 @@
+//! The wire tests: one test binary, one module per layer or peer.
