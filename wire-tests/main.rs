@@ -1,1 +1,2 @@
 //! The wire tests: one test binary, one module per layer or peer.
+mod protobuf_codec;

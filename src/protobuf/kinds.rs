@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 use quick_protobuf::BytesReader;
-use quick_protobuf::sizeofs::{sizeof_len, sizeof_sint32, sizeof_sint64, sizeof_varint};
+use quick_protobuf::sizeofs::{sizeof_len, sizeof_sint64, sizeof_varint};
 use std::marker::PhantomData;
 
 use super::{ByteString, DecodeError, Decoder, Encoder, FieldSink, Message, WireType};
@@ -33,6 +33,11 @@ pub trait Kind {
 }
 
 // ===== Varint kinds =====
+
+/// ZigZag for 32 bits: `0 → 0, -1 → 1, 1 → 2, -2 → 3 …`, as an unsigned number.
+fn zigzag32(value: i32) -> u32 {
+    ((value << 1) ^ (value >> 31)).cast_unsigned()
+}
 
 /// `int32`: a varint; negative values are sign-extended to 64 bits, so they take ten bytes.
 #[derive(Debug, Clone, Copy)]
@@ -134,10 +139,12 @@ impl Kind for Sint32 {
         *value == 0
     }
     fn value_len(value: &i32) -> usize {
-        sizeof_sint32(*value)
+        sizeof_varint(zigzag32(*value).into())
     }
     fn encode_value(value: &i32, e: &mut Encoder<'_>) {
-        e.primitive(|w| w.write_sint32(*value));
+        // Not quick-protobuf's write_sint32/sizeof_sint32: they cast the ZigZag result from i32
+        // to u64, sign-extending it, so |v| >= 2^30 came out as ten bytes instead of five.
+        e.primitive(|w| w.write_varint(zigzag32(*value).into()));
     }
     fn merge_value(value: &mut i32, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
         *value = d.primitive(BytesReader::read_sint32)?;

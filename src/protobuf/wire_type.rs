@@ -48,13 +48,13 @@ impl WireType {
         if number == 0 {
             return Err(DecodeError::InvalidKey(key.into()));
         }
-        let wire_type = match key & 7 {
+        let wire_type = match key.to_le_bytes()[0] & 7 {
             0 => Self::Varint,
             1 => Self::I64,
             2 => Self::Len,
             3 | 4 => return Err(DecodeError::Group { number }),
             5 => Self::I32,
-            other => return Err(DecodeError::InvalidWireType(other as u8)),
+            other => return Err(DecodeError::InvalidWireType(other)),
         };
         Ok((number, wire_type))
     }
