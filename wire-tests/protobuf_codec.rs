@@ -3,6 +3,8 @@
 //! packed repeated scalars, repeated strings/bytes/messages, maps, a wrapper ("nullable")
 //! message, a oneof, a proto3 `optional`, and the largest field number.
 //!
+//! The message, `Everything` in `support/everything.rs`, is:
+//!
 //! ```proto
 //! syntax = "proto3";
 //! enum Color { RED = 0; GREEN = 1; BLUE = 2; }
@@ -27,181 +29,11 @@
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
-use h2grpc::protobuf::{
-    Bin, Bool, ByteString, DecodeError, Decoder, Double, Enum, FieldSink, Fixed32, Int32, Int64,
-    Message, Msg, RECURSION_LIMIT, Sint64, Str, WireType,
-};
+use h2grpc::protobuf::{ByteString, DecodeError, Message, RECURSION_LIMIT, WireType};
 use proptest::prelude::*;
 use prost::Message as _;
 
-// ===== The h2grpc side, written by hand =====
-
-#[derive(Debug, Clone, Default, PartialEq)]
-struct BoolValue {
-    value: bool,
-}
-
-impl Message for BoolValue {
-    fn encode_fields<S: FieldSink>(&self, s: &mut S) {
-        s.bool(1, self.value);
-    }
-    fn merge_field(&mut self, number: u32, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
-        match number {
-            1 => d.bool(&mut self.value),
-            _ => d.skip(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Choice {
-    CS(ByteString),
-    CI(i64),
-    CM(Box<Everything>),
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
-struct Everything {
-    i32: i32,
-    i64: i64,
-    u32: u32,
-    u64: u64,
-    s32: i32,
-    s64: i64,
-    b: bool,
-    color: i32,
-    f32: u32,
-    f64: u64,
-    sf32: i32,
-    sf64: i64,
-    fl: f32,
-    db: f64,
-    s: ByteString,
-    by: Bytes,
-    child: Option<Box<Self>>,
-    r_i32: Vec<i32>,
-    r_s64: Vec<i64>,
-    r_db: Vec<f64>,
-    r_f32: Vec<u32>,
-    r_b: Vec<bool>,
-    r_color: Vec<i32>,
-    r_s: Vec<ByteString>,
-    r_by: Vec<Bytes>,
-    r_child: Vec<Self>,
-    m_i32: BTreeMap<ByteString, i32>,
-    m_s: BTreeMap<ByteString, ByteString>,
-    m_child: BTreeMap<ByteString, Self>,
-    wrapped: Option<BoolValue>,
-    choice: Option<Choice>,
-    opt: Option<i32>,
-    last: u64,
-}
-
-impl Message for Box<Everything> {
-    fn encode_fields<S: FieldSink>(&self, s: &mut S) {
-        (**self).encode_fields(s);
-    }
-    fn merge_field(&mut self, number: u32, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
-        (**self).merge_field(number, d)
-    }
-}
-
-impl Message for Everything {
-    fn encode_fields<S: FieldSink>(&self, s: &mut S) {
-        s.int32(1, self.i32);
-        s.int64(2, self.i64);
-        s.uint32(3, self.u32);
-        s.uint64(4, self.u64);
-        s.sint32(5, self.s32);
-        s.sint64(6, self.s64);
-        s.bool(7, self.b);
-        s.enumeration(8, self.color);
-        s.fixed32(9, self.f32);
-        s.fixed64(10, self.f64);
-        s.sfixed32(11, self.sf32);
-        s.sfixed64(12, self.sf64);
-        s.float(13, self.fl);
-        s.double(14, self.db);
-        s.string(15, &self.s);
-        s.bytes(16, &self.by);
-        s.message(17, self.child.as_ref());
-        s.repeated::<Int32>(18, &self.r_i32);
-        s.repeated::<Sint64>(19, &self.r_s64);
-        s.repeated::<Double>(20, &self.r_db);
-        s.repeated::<Fixed32>(21, &self.r_f32);
-        s.repeated::<Bool>(22, &self.r_b);
-        s.repeated::<Enum>(23, &self.r_color);
-        s.repeated::<Str>(24, &self.r_s);
-        s.repeated::<Bin>(25, &self.r_by);
-        s.repeated::<Msg<Self>>(26, &self.r_child);
-        s.map::<Str, Int32>(27, &self.m_i32);
-        s.map::<Str, Str>(28, &self.m_s);
-        s.map::<Str, Msg<Self>>(29, &self.m_child);
-        s.message(30, self.wrapped.as_ref());
-        match &self.choice {
-            Some(Choice::CS(v)) => s.optional::<Str>(31, Some(v)),
-            Some(Choice::CI(v)) => s.optional::<Int64>(32, Some(v)),
-            Some(Choice::CM(v)) => s.message(33, Some(v)),
-            None => {}
-        }
-        s.optional::<Int32>(34, self.opt.as_ref());
-        s.uint64(536_870_911, self.last);
-    }
-
-    fn merge_field(&mut self, number: u32, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
-        match number {
-            1 => d.int32(&mut self.i32),
-            2 => d.int64(&mut self.i64),
-            3 => d.uint32(&mut self.u32),
-            4 => d.uint64(&mut self.u64),
-            5 => d.sint32(&mut self.s32),
-            6 => d.sint64(&mut self.s64),
-            7 => d.bool(&mut self.b),
-            8 => d.enumeration(&mut self.color),
-            9 => d.fixed32(&mut self.f32),
-            10 => d.fixed64(&mut self.f64),
-            11 => d.sfixed32(&mut self.sf32),
-            12 => d.sfixed64(&mut self.sf64),
-            13 => d.float(&mut self.fl),
-            14 => d.double(&mut self.db),
-            15 => d.string(&mut self.s),
-            16 => d.bytes(&mut self.by),
-            17 => d.message(&mut self.child),
-            18 => d.repeated::<Int32>(&mut self.r_i32),
-            19 => d.repeated::<Sint64>(&mut self.r_s64),
-            20 => d.repeated::<Double>(&mut self.r_db),
-            21 => d.repeated::<Fixed32>(&mut self.r_f32),
-            22 => d.repeated::<Bool>(&mut self.r_b),
-            23 => d.repeated::<Enum>(&mut self.r_color),
-            24 => d.repeated::<Str>(&mut self.r_s),
-            25 => d.repeated::<Bin>(&mut self.r_by),
-            26 => d.repeated::<Msg<Self>>(&mut self.r_child),
-            27 => d.map::<Str, Int32>(&mut self.m_i32),
-            28 => d.map::<Str, Str>(&mut self.m_s),
-            29 => d.map::<Str, Msg<Self>>(&mut self.m_child),
-            30 => d.message(&mut self.wrapped),
-            31 => {
-                self.choice = Some(Choice::CS(d.value::<Str>()?));
-                Ok(())
-            }
-            32 => {
-                self.choice = Some(Choice::CI(d.value::<Int64>()?));
-                Ok(())
-            }
-            // A oneof message arm seen twice merges, like any message field.
-            33 => match &mut self.choice {
-                Some(Choice::CM(m)) => d.field::<Msg<Box<Self>>>(m),
-                _ => {
-                    self.choice = Some(Choice::CM(d.value::<Msg<Box<Self>>>()?));
-                    Ok(())
-                }
-            },
-            34 => d.optional::<Int32>(&mut self.opt),
-            536_870_911 => d.uint64(&mut self.last),
-            _ => d.skip(),
-        }
-    }
-}
+use crate::support::everything::{BoolValue, Choice, Everything};
 
 // ===== The prost mirror =====
 
