@@ -13,7 +13,7 @@
 //! The header carries a *relative* duration, not a point in time: the two ends share no clock,
 //! so the server starts its own timer when the request headers arrive. That is also why this
 //! module never reads a clock. The caller turns "deadline minus now" into a [`Duration`] before
-//! calling [`format`], and the server turns the [`parse`]d [`Duration`] into its own deadline.
+//! calling [`format()`], and the server turns the [`parse()`]d [`Duration`] into its own deadline.
 //!
 //! ```
 //! use std::time::Duration;
@@ -29,7 +29,7 @@
 //! # Formatting: the finest unit that fits
 //!
 //! Eight digits of nanoseconds cover only 0.1 s, eight digits of hours cover 11,415 years. For each
-//! duration [`format`] tries the units from the finest to the coarsest, `n u m S M H`, and takes the
+//! duration [`format()`] tries the units from the finest to the coarsest, `n u m S M H`, and takes the
 //! first one in which the value has at most 8 digits, dropping the remainder. This is what tonic
 //! does, so our requests carry the same bytes as tonic's:
 //!
@@ -47,7 +47,7 @@
 //!
 //! # Parsing: strict, and the caller decides
 //!
-//! [`parse`] accepts exactly the grammar above and says what is wrong otherwise ([`TimeoutError`]).
+//! [`parse()`] accepts exactly the grammar above and says what is wrong otherwise ([`TimeoutError`]).
 //! It also accepts a value of zero, which the grammar's "positive" excludes, because grpc-go sends
 //! `0n` for an expired deadline and the meaning is clear: no time left.
 //!
@@ -73,7 +73,7 @@ const MAX_TIMEOUT_VALUE: u128 = 99_999_999;
 const NANOS_PER_SECOND: u128 = 1_000_000_000;
 
 /// The six TimeoutUnits and their length in nanoseconds, finest first: the order in which
-/// [`format`] tries them.
+/// [`format()`] tries them.
 const UNITS: [(u8, u128); 6] = [
     (b'n', 1),
     (b'u', 1_000),
