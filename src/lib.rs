@@ -55,4 +55,12 @@ pub mod metadata;
 pub mod status;
 pub mod timeout;
 
+pub mod call;
+
+pub mod transport;
+
+pub mod client;
+pub mod rpc;
+pub mod server;
+
 pub mod services;

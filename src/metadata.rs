@@ -278,6 +278,13 @@ impl Metadata {
         &self.headers
     }
 
+    /// The header map, mutably, without the user-metadata checks: for the protocol's own
+    /// headers that travel with a status (e.g. `grpc-accept-encoding` on an UNIMPLEMENTED
+    /// compression error).
+    pub(crate) fn as_headers_mut(&mut self) -> &mut HeaderMap {
+        &mut self.headers
+    }
+
     /// The number of entries (values, not keys).
     pub fn len(&self) -> usize {
         self.headers.len()

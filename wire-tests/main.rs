@@ -2,4 +2,5 @@
 
 mod support;
 
+mod e2e_smoke;
 mod protobuf_codec;

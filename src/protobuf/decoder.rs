@@ -117,6 +117,17 @@ impl<'a> Decoder<'a> {
         Ok(value)
     }
 
+    /// A varint for a 32-bit field: read as 64 bits, keeping the low 32 ("if a 64-bit number
+    /// is parsed as a 32-bit type, it is truncated", as the encoding guide and the C++ runtime
+    /// say; how negative `int32` values arrive as ten bytes).
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "truncation is protobuf's rule here"
+    )]
+    pub(crate) fn varint32(&mut self) -> Result<u32, DecodeError> {
+        Ok(self.varint()? as u32)
+    }
+
     /// The payload of a LEN record, after checking its length against what remains.
     pub(crate) fn len_delimited(&mut self) -> Result<&'a [u8], DecodeError> {
         let len = usize::try_from(self.varint()?).map_err(|_| DecodeError::Truncated)?;

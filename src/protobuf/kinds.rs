@@ -34,9 +34,18 @@ pub trait Kind {
 
 // ===== Varint kinds =====
 
+// The 32-bit varint kinds decode through `Decoder::varint` (64 bits, strict about the tenth
+// byte) and truncate, rather than through quick-protobuf's `read_varint32`, which skips up to
+// five excess bytes unchecked: a 32-bit field must not accept what a 64-bit one refuses.
+
 /// ZigZag for 32 bits: `0 → 0, -1 → 1, 1 → 2, -2 → 3 …`, as an unsigned number.
 fn zigzag32(value: i32) -> u32 {
     ((value << 1) ^ (value >> 31)).cast_unsigned()
+}
+
+/// The inverse of [`zigzag32`].
+fn unzigzag32(value: u32) -> i32 {
+    (value >> 1).cast_signed() ^ -((value & 1).cast_signed())
 }
 
 /// `int32`: a varint; negative values are sign-extended to 64 bits, so they take ten bytes.
@@ -56,8 +65,9 @@ impl Kind for Int32 {
         e.primitive(|w| w.write_int32(*value));
     }
     fn merge_value(value: &mut i32, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
-        // Read as 64 bits and truncated to 32, as the C++ runtime does.
-        *value = d.primitive(BytesReader::read_int32)?;
+        // Read as 64 bits (refusing a tenth byte above 1, as every 64-bit field does) and
+        // truncated to 32, as the C++ runtime and prost do.
+        *value = d.varint32()?.cast_signed();
         Ok(())
     }
 }
@@ -101,7 +111,7 @@ impl Kind for Uint32 {
         e.primitive(|w| w.write_uint32(*value));
     }
     fn merge_value(value: &mut u32, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
-        *value = d.primitive(BytesReader::read_uint32)?;
+        *value = d.varint32()?;
         Ok(())
     }
 }
@@ -147,7 +157,7 @@ impl Kind for Sint32 {
         e.primitive(|w| w.write_varint(zigzag32(*value).into()));
     }
     fn merge_value(value: &mut i32, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
-        *value = d.primitive(BytesReader::read_sint32)?;
+        *value = unzigzag32(d.varint32()?);
         Ok(())
     }
 }
@@ -215,7 +225,7 @@ impl Kind for Enum {
         e.primitive(|w| w.write_enum(*value));
     }
     fn merge_value(value: &mut i32, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
-        *value = d.primitive(BytesReader::read_enum)?;
+        *value = d.varint32()?.cast_signed();
         Ok(())
     }
 }

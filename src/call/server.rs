@@ -1,0 +1,261 @@
+//! The server's half of a call: check the Request-Headers, build the response.
+//!
+//! ```text
+//!                 recv_request_headers
+//!   (request) ──────────────────────────▶ RequestHead ──▶ handler
+//!       │ refused: Rejection (HTTP 405/415/400, or Trailers-Only UNIMPLEMENTED)
+//!       ▼
+//!
+//!   ServerCall:  AwaitingHeaders ──send_headers──▶ SendingMessages ──send_status──▶ Closed
+//!                      │                               (Trailers)
+//!                      └──────────────────send_status───────────────────────────▶ Closed
+//!                                       (Trailers-Only: one HEADERS frame)
+//! ```
+
+use std::time::Duration;
+
+use bytes::BytesMut;
+use http::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+
+use super::{CONTENT_TYPE_GRPC, is_grpc_content_type};
+use crate::framing;
+use crate::metadata::Metadata;
+use crate::protobuf::Message;
+use crate::status::{Code, Status};
+use crate::timeout;
+
+/// `grpc-encoding`: the compression of the request messages.
+pub const GRPC_ENCODING: &str = "grpc-encoding";
+/// `grpc-accept-encoding`: the compressions a peer can read.
+pub const GRPC_ACCEPT_ENCODING: &str = "grpc-accept-encoding";
+
+/// What the server needs from valid Request-Headers.
+#[derive(Debug)]
+pub struct RequestHead {
+    /// `:path`, e.g. `/hello.Greeter/SayHello` (parse it with [`super::MethodPath`]).
+    pub path: http::uri::PathAndQuery,
+    /// `grpc-timeout`, when the client set a deadline.
+    pub timeout: Option<Duration>,
+    /// Custom-Metadata and `user-agent`, without the protocol's own headers.
+    pub metadata: Metadata,
+}
+
+/// Why a request is refused before any handler runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rejection {
+    /// Not a gRPC request as HTTP sees it: answered with this HTTP status, plus `content-type`
+    /// and `grpc-status` so that a gRPC client still learns a precise code.
+    Http(http::StatusCode, Status),
+    /// A valid HTTP request that gRPC refuses: answered Trailers-Only (`:status 200`).
+    Status(Status),
+}
+
+impl Rejection {
+    /// The response that carries it: a single HEADERS frame with END_STREAM.
+    pub fn into_response(self) -> http::Response<()> {
+        match self {
+            Self::Http(http_status, status) => {
+                let mut response = trailers_only(&status);
+                *response.status_mut() = http_status;
+                response
+            }
+            Self::Status(status) => trailers_only(&status),
+        }
+    }
+}
+
+/// Checks the Request-Headers (PROTOCOL-HTTP2.md, "Requests") in the order a server meets them.
+///
+/// # Errors
+/// - `:method` other than POST: HTTP 405 with INTERNAL, as grpc-go answers.
+/// - `content-type` not `application/grpc…`: HTTP 415 ("gRPC servers SHOULD respond with HTTP
+///   status of 415 (Unsupported Media Type)"; tonic does not check it). The gRPC code is
+///   INTERNAL, since statuscodes.md never has the library generate INVALID_ARGUMENT.
+/// - a malformed `grpc-timeout`: HTTP 400 with INTERNAL, as grpc-go (tonic ignores it; a
+///   deadline silently dropped is a bug, so h2grpc refuses it).
+/// - a `grpc-encoding` other than `identity`: Trailers-Only UNIMPLEMENTED with the
+///   `grpc-accept-encoding` the server supports (compression.md).
+pub fn recv_request_headers(parts: http::request::Parts) -> Result<RequestHead, Rejection> {
+    if parts.method != http::Method::POST {
+        let message = format!("gRPC requires POST, got {}", parts.method);
+        return Err(Rejection::Http(
+            http::StatusCode::METHOD_NOT_ALLOWED,
+            Status::new(Code::Internal, message),
+        ));
+    }
+    let content_type = parts.headers.get(CONTENT_TYPE).map(HeaderValue::as_bytes);
+    if !content_type.is_some_and(is_grpc_content_type) {
+        let shown = content_type.map_or("none".into(), String::from_utf8_lossy);
+        return Err(Rejection::Http(
+            http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Status::new(
+                Code::Internal,
+                format!("invalid gRPC request content-type: {shown}"),
+            ),
+        ));
+    }
+    let timeout = match parts.headers.get(timeout::GRPC_TIMEOUT) {
+        None => None,
+        Some(value) => Some(timeout::parse(value.as_bytes()).map_err(|e| {
+            Rejection::Http(
+                http::StatusCode::BAD_REQUEST,
+                Status::new(Code::Internal, format!("malformed grpc-timeout: {e}")),
+            )
+        })?),
+    };
+    if let Some(encoding) = parts.headers.get(GRPC_ENCODING)
+        && encoding != "identity"
+    {
+        let shown = String::from_utf8_lossy(encoding.as_bytes());
+        let mut status = Status::new(
+            Code::Unimplemented,
+            format!("message compression {shown} is not supported by this server"),
+        );
+        let accept = status.metadata_mut().as_headers_mut();
+        accept.insert(GRPC_ACCEPT_ENCODING, HeaderValue::from_static("identity"));
+        return Err(Rejection::Status(status));
+    }
+    let path = parts.uri.path_and_query().cloned().unwrap_or_else(|| {
+        // h2 refuses a request without :path, so this only happens to hand-built requests.
+        http::uri::PathAndQuery::from_static("/")
+    });
+    Ok(RequestHead {
+        path,
+        timeout,
+        metadata: Metadata::from_headers(parts.headers),
+    })
+}
+
+/// The status for a method path no handler is registered for (statuscodes.md "Method not found
+/// at server": UNIMPLEMENTED), naming what was not found as grpc-go does.
+pub fn unimplemented(path: &str, service_known: bool) -> Status {
+    let message = match super::MethodPath::parse(path) {
+        Some(m) if service_known => {
+            format!("unknown method {} for service {}", m.method(), m.service())
+        }
+        Some(m) => format!("unknown service {}", m.service()),
+        None => format!("malformed method name: {path:?}"),
+    };
+    Status::new(Code::Unimplemented, message)
+}
+
+/// A unary or server-streaming method received other than exactly one request message:
+/// statuscodes.md "Request cardinality violation" is UNIMPLEMENTED (tonic says INTERNAL).
+pub fn request_cardinality(received: u64) -> Status {
+    Status::new(
+        Code::Unimplemented,
+        format!("expected exactly one request message, received {received}"),
+    )
+}
+
+/// Response-Headers: `:status 200`, `content-type: application/grpc`, then the handler's
+/// initial metadata, as tonic sends them.
+pub fn response_headers(metadata: Metadata) -> http::Response<()> {
+    let mut headers = metadata.into_headers();
+    // content-type goes first: build a new map only when there is metadata to follow it.
+    if !headers.is_empty() {
+        let mut ordered = HeaderMap::with_capacity(headers.len() + 1);
+        ordered.insert(CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE_GRPC));
+        ordered.extend(headers);
+        headers = ordered;
+    } else {
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE_GRPC));
+    }
+    let mut response = http::Response::new(());
+    *response.headers_mut() = headers;
+    response
+}
+
+/// Trailers: the status (`grpc-status`, `grpc-message` when non-empty,
+/// `grpc-status-details-bin` when there are details) after the trailing metadata.
+pub fn trailers(status: &Status) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    status.add_to_headers(&mut headers);
+    headers
+}
+
+/// Trailers-Only: `:status 200`, `content-type`, and the trailers, in one HEADERS frame that
+/// ends the stream. Used when a call fails before any response header was sent.
+pub fn trailers_only(status: &Status) -> http::Response<()> {
+    let mut response = http::Response::new(());
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE_GRPC));
+    status.add_to_headers(headers);
+    response
+}
+
+/// Where the response of a call is (the state diagram in the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    AwaitingHeaders,
+    SendingMessages,
+    Closed,
+}
+
+/// How a call's response ends.
+#[derive(Debug)]
+pub enum End {
+    /// Response-Headers were sent: the status goes in a trailing HEADERS frame.
+    Trailers(HeaderMap),
+    /// Nothing was sent yet: the whole response is this one HEADERS frame.
+    TrailersOnly(http::Response<()>),
+}
+
+/// The response side of one call: makes sure headers come before messages, messages before the
+/// status, and that the status is sent once.
+#[derive(Debug)]
+pub struct ServerCall {
+    state: State,
+    max_send_message_size: usize,
+}
+
+impl ServerCall {
+    /// A call whose messages may be at most `max_send_message_size` bytes.
+    pub fn new(max_send_message_size: usize) -> Self {
+        Self {
+            state: State::AwaitingHeaders,
+            max_send_message_size,
+        }
+    }
+
+    /// Whether Response-Headers went out.
+    pub fn headers_sent(&self) -> bool {
+        self.state != State::AwaitingHeaders
+    }
+
+    /// The Response-Headers, unless they were already sent.
+    pub fn send_headers(&mut self, metadata: Metadata) -> Option<http::Response<()>> {
+        if self.state != State::AwaitingHeaders {
+            return None;
+        }
+        self.state = State::SendingMessages;
+        Some(response_headers(metadata))
+    }
+
+    /// Appends one message, framed, to `buf`. Response-Headers must have been sent.
+    ///
+    /// # Errors
+    /// RESOURCE_EXHAUSTED over the send limit (statuscodes.md; tonic says OUT_OF_RANGE);
+    /// INTERNAL if the call is not sending messages (a bug in the caller).
+    pub fn send_message<M: Message>(&self, message: &M, buf: &mut BytesMut) -> Result<(), Status> {
+        if self.state != State::SendingMessages {
+            return Err(Status::new(
+                Code::Internal,
+                "message sent outside the response body",
+            ));
+        }
+        framing::encode_message(message, buf, self.max_send_message_size)
+            .map_err(|e| super::framing_status(&e))
+    }
+
+    /// The end of the response; `None` if the status was already sent.
+    pub fn send_status(&mut self, status: &Status) -> Option<End> {
+        let end = match self.state {
+            State::AwaitingHeaders => End::TrailersOnly(trailers_only(status)),
+            State::SendingMessages => End::Trailers(trailers(status)),
+            State::Closed => return None,
+        };
+        self.state = State::Closed;
+        Some(end)
+    }
+}

@@ -1,0 +1,402 @@
+//! ⑥ The client: a [`Channel`] to one server, and the four kinds of call on it.
+//!
+//! ```no_run
+//! use h2grpc::client::Channel;
+//! use h2grpc::rpc::Request;
+//! use h2grpc::services::hello::{HelloReply, HelloRequest};
+//!
+//! # async fn run() -> Result<(), h2grpc::status::Status> {
+//! let channel = Channel::connect("http://127.0.0.1:50051").await?;
+//! let request = Request::new(HelloRequest { name: "World".into() });
+//! let reply: HelloReply = channel.unary("/hello.Greeter/SayHello", request).await?.into_inner();
+//! println!("{}", reply.message);
+//! # Ok(()) }
+//! ```
+
+pub mod backoff;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::BytesMut;
+use tokio::time::Instant;
+
+pub use backoff::Backoff;
+
+use crate::call::client::{request_headers, response_cardinality};
+use crate::framing::{self, DEFAULT_MAX_MESSAGE_SIZE};
+use crate::metadata::Metadata;
+use crate::protobuf::Message;
+use crate::rpc::{Request, Response, Sender, Streaming, deadline_exceeded};
+use crate::status::{Code, Status};
+use crate::transport::client::{ClientConnection, RequestBody, ResponseBody};
+use crate::transport::settings::Http2Settings;
+
+/// How long a connection attempt may take by default: 20 s, gRPC's MIN_CONNECT_TIMEOUT.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Settings of a [`Channel`].
+#[derive(Debug, Clone)]
+pub struct ChannelConfig {
+    /// How long one connection attempt may take.
+    pub connect_timeout: Duration,
+    /// Largest response message accepted, in bytes (default 4 MiB).
+    pub max_recv_message_size: usize,
+    /// Largest request message sent, in bytes (default 4 MiB).
+    pub max_send_message_size: usize,
+    /// HTTP/2 settings.
+    pub http2: Http2Settings,
+}
+
+impl Default for ChannelConfig {
+    fn default() -> Self {
+        Self {
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            max_recv_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            max_send_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            http2: Http2Settings::default(),
+        }
+    }
+}
+
+/// A client's view of one server: one HTTP/2 connection, multiplexed.
+///
+/// Cheap to clone; clones share the connection and can be used from many tasks at once. If the
+/// connection drops or the server sends GOAWAY, the next call connects again, waiting between
+/// failed attempts as gRPC's connection backoff says ([`Backoff`]); while waiting, calls fail
+/// at once with UNAVAILABLE, and [`Channel::ready`] waits.
+#[derive(Debug, Clone)]
+pub struct Channel {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    origin: http::Uri,
+    address: String,
+    config: ChannelConfig,
+    state: Mutex<State>,
+    connecting: tokio::sync::Mutex<()>,
+}
+
+#[derive(Debug)]
+struct State {
+    connection: Option<ClientConnection>,
+    backoff: Backoff,
+    /// After a failed attempt: no new attempt before this instant, and why it failed.
+    retry_at: Option<(Instant, Status)>,
+}
+
+impl Channel {
+    /// A channel to `target` (`http://host:port`, or `host:port`), not yet connected: the
+    /// connection is made by the first call, or by [`Channel::ready`].
+    ///
+    /// # Errors
+    /// INVALID_ARGUMENT-like failures of the target are reported as UNAVAILABLE with the reason.
+    pub fn new(target: &str, config: ChannelConfig) -> Result<Self, Status> {
+        let with_scheme = if target.contains("://") {
+            target.to_owned()
+        } else {
+            format!("http://{target}")
+        };
+        let origin: http::Uri = with_scheme.parse().map_err(|e| {
+            Status::new(Code::Unavailable, format!("invalid target {target:?}: {e}"))
+        })?;
+        if origin.scheme_str() != Some("http") {
+            return Err(Status::new(
+                Code::Unavailable,
+                format!(
+                    "unsupported scheme in {target:?}: only http:// (cleartext HTTP/2) is supported"
+                ),
+            ));
+        }
+        let Some(authority) = origin.authority() else {
+            return Err(Status::new(
+                Code::Unavailable,
+                format!("no host in target {target:?}"),
+            ));
+        };
+        let address = match authority.port_u16() {
+            Some(_) => authority.as_str().to_owned(),
+            None => format!("{}:80", authority.host()),
+        };
+        Ok(Self {
+            inner: Arc::new(Inner {
+                origin,
+                address,
+                config,
+                state: Mutex::new(State {
+                    connection: None,
+                    backoff: Backoff::default(),
+                    retry_at: None,
+                }),
+                connecting: tokio::sync::Mutex::new(()),
+            }),
+        })
+    }
+
+    /// A connected channel with the default configuration.
+    ///
+    /// # Errors
+    /// UNAVAILABLE when the server cannot be reached within the connect timeout.
+    pub async fn connect(target: &str) -> Result<Self, Status> {
+        let channel = Self::new(target, ChannelConfig::default())?;
+        channel.connection().await?;
+        Ok(channel)
+    }
+
+    /// Waits until the channel is connected, retrying with backoff, for at most `timeout`
+    /// (the seeds' `grpc.channel_ready_future(channel).result(timeout=…)`).
+    ///
+    /// # Errors
+    /// UNAVAILABLE (or DEADLINE_EXCEEDED) if no connection succeeded in time.
+    pub async fn ready(&self, timeout: Duration) -> Result<(), Status> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let wait = {
+                let state = self.inner.state.lock().expect("channel state lock");
+                state.retry_at.as_ref().map(|(at, _)| *at)
+            };
+            if let Some(at) = wait {
+                if at > deadline {
+                    return Err(Status::new(
+                        Code::DeadlineExceeded,
+                        format!("channel not ready within {timeout:?}"),
+                    ));
+                }
+                tokio::time::sleep_until(at).await;
+                self.inner
+                    .state
+                    .lock()
+                    .expect("channel state lock")
+                    .retry_at = None;
+            }
+            match tokio::time::timeout_at(deadline, self.connection()).await {
+                Ok(Ok(_)) => return Ok(()),
+                Ok(Err(_)) => continue,
+                Err(_) => {
+                    return Err(Status::new(
+                        Code::DeadlineExceeded,
+                        format!("channel not ready within {timeout:?}"),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// The current connection, or a new one.
+    async fn connection(&self) -> Result<ClientConnection, Status> {
+        if let Some(connection) = self.current()? {
+            return Ok(connection);
+        }
+        let _connecting = self.inner.connecting.lock().await;
+        // Another task may have connected while this one waited.
+        if let Some(connection) = self.current()? {
+            return Ok(connection);
+        }
+        let result = ClientConnection::connect(
+            &self.inner.address,
+            &self.inner.config.http2,
+            self.inner.config.connect_timeout,
+        )
+        .await;
+        let mut state = self.inner.state.lock().expect("channel state lock");
+        match result {
+            Ok(connection) => {
+                state.backoff.reset();
+                state.retry_at = None;
+                state.connection = Some(connection.clone());
+                Ok(connection)
+            }
+            Err(status) => {
+                let delay = state.backoff.next_delay();
+                tracing::debug!(%status, ?delay, "connection attempt failed");
+                state.retry_at = Some((Instant::now() + delay, status.clone()));
+                Err(status)
+            }
+        }
+    }
+
+    /// The live connection if there is one; UNAVAILABLE while backing off.
+    fn current(&self) -> Result<Option<ClientConnection>, Status> {
+        let mut state = self.inner.state.lock().expect("channel state lock");
+        if let Some(connection) = &state.connection {
+            if !connection.is_closed() {
+                return Ok(Some(connection.clone()));
+            }
+            state.connection = None;
+        }
+        if let Some((at, status)) = &state.retry_at
+            && Instant::now() < *at
+        {
+            return Err(Status::new(
+                Code::Unavailable,
+                format!(
+                    "waiting to reconnect; last attempt failed: {}",
+                    status.message()
+                ),
+            ));
+        }
+        Ok(None)
+    }
+
+    async fn start(
+        &self,
+        path: &str,
+        metadata: Metadata,
+        timeout: Option<Duration>,
+    ) -> Result<(RequestBody, ResponseBody), Status> {
+        let connection = self.connection().await?;
+        let head = request_headers(&self.inner.origin, path, timeout, metadata)?;
+        connection
+            .start_call(head, self.inner.config.max_recv_message_size)
+            .await
+    }
+
+    fn encode<M: Message>(&self, message: &M) -> Result<bytes::Bytes, Status> {
+        let mut buf = BytesMut::new();
+        framing::encode_message(message, &mut buf, self.inner.config.max_send_message_size)
+            .map_err(|e| crate::call::framing_status(&e))?;
+        Ok(buf.freeze())
+    }
+
+    /// A unary call: one request, one response.
+    ///
+    /// # Errors
+    /// The call's status when it is not OK, DEADLINE_EXCEEDED when the request's timeout
+    /// passes, UNAVAILABLE when the server cannot be reached.
+    pub async fn unary<Req: Message, Resp: Message>(
+        &self,
+        path: &str,
+        request: Request<Req>,
+    ) -> Result<Response<Resp>, Status> {
+        let timeout = request.timeout();
+        let call = async {
+            let (metadata, message) = request.into_parts();
+            let data = self.encode(&message)?;
+            let (mut body, mut response) = self.start(path, metadata, timeout).await?;
+            // The one message, with END_STREAM on its last DATA frame.
+            body.send_last(data).await?;
+            let headers = response.headers().await?.clone();
+            let Some(message) = response.message::<Resp>().await? else {
+                return Err(response_cardinality(0));
+            };
+            if response.message::<Resp>().await?.is_some() {
+                return Err(response_cardinality(2));
+            }
+            let trailers = response.trailers().cloned().unwrap_or_default();
+            Ok(Response::from_parts(headers, message, trailers))
+        };
+        with_deadline(timeout.map(|t| Instant::now() + t), call).await
+    }
+
+    /// A server-streaming call: one request, a stream of responses. Returns once the
+    /// Response-Headers arrived (or the call failed before any response).
+    ///
+    /// # Errors
+    /// As [`Channel::unary`], for the start of the call; later failures come from
+    /// [`Streaming::message`].
+    pub async fn server_streaming<Req: Message, Resp: Message>(
+        &self,
+        path: &str,
+        request: Request<Req>,
+    ) -> Result<Streaming<Resp>, Status> {
+        let timeout = request.timeout();
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let call = async {
+            let (metadata, message) = request.into_parts();
+            let data = self.encode(&message)?;
+            let (mut body, mut response) = self.start(path, metadata, timeout).await?;
+            body.send_last(data).await?;
+            response.headers().await?;
+            Ok(Streaming::responses(response, deadline))
+        };
+        with_deadline(deadline, call).await
+    }
+
+    /// A client-streaming call: send requests with [`ClientStreamingCall::send`], then
+    /// [`ClientStreamingCall::finish`] for the one response. `request` carries the metadata
+    /// and the deadline.
+    ///
+    /// # Errors
+    /// As [`Channel::unary`].
+    pub async fn client_streaming<Req: Message, Resp: Message>(
+        &self,
+        path: &str,
+        request: Request<()>,
+    ) -> Result<ClientStreamingCall<Req, Resp>, Status> {
+        let (sender, responses) = self.bidi_streaming(path, request).await?;
+        Ok(ClientStreamingCall { sender, responses })
+    }
+
+    /// A bidirectional-streaming call: a [`Sender`] for the requests and a [`Streaming`] of
+    /// responses, usable from different tasks. `request` carries the metadata and the deadline.
+    ///
+    /// # Errors
+    /// As [`Channel::unary`].
+    pub async fn bidi_streaming<Req: Message, Resp: Message>(
+        &self,
+        path: &str,
+        request: Request<()>,
+    ) -> Result<(Sender<Req>, Streaming<Resp>), Status> {
+        let timeout = request.timeout();
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let (metadata, ()) = request.into_parts();
+        let (body, response) = with_deadline(deadline, self.start(path, metadata, timeout)).await?;
+        Ok((
+            Sender::client(body, self.inner.config.max_send_message_size, deadline),
+            Streaming::responses(response, deadline),
+        ))
+    }
+}
+
+async fn with_deadline<T>(
+    deadline: Option<Instant>,
+    call: impl Future<Output = Result<T, Status>>,
+) -> Result<T, Status> {
+    match deadline {
+        None => call.await,
+        // Dropping the call's streams at the deadline resets them with CANCEL.
+        Some(deadline) => tokio::time::timeout_at(deadline, call)
+            .await
+            .unwrap_or_else(|_| Err(deadline_exceeded())),
+    }
+}
+
+/// A client-streaming call in progress.
+#[derive(Debug)]
+pub struct ClientStreamingCall<Req, Resp> {
+    sender: Sender<Req>,
+    responses: Streaming<Resp>,
+}
+
+impl<Req: Message, Resp: Message> ClientStreamingCall<Req, Resp> {
+    /// Sends one request message.
+    ///
+    /// # Errors
+    /// The transport failure, or DEADLINE_EXCEEDED.
+    pub async fn send(&mut self, message: &Req) -> Result<(), Status> {
+        self.sender.send(message).await
+    }
+
+    /// Half-closes the request stream and waits for the one response.
+    ///
+    /// # Errors
+    /// The call's status when it is not OK; UNIMPLEMENTED if the server sent other than one
+    /// response message.
+    pub async fn finish(mut self) -> Result<Response<Resp>, Status> {
+        // If sending fails, the server has ended the call: its status is the better answer.
+        let finished = self.sender.finish().await;
+        let headers = self.responses.headers().await?.clone();
+        let message = match self.responses.message().await {
+            Ok(Some(message)) => message,
+            Ok(None) => return Err(finished.err().unwrap_or_else(|| response_cardinality(0))),
+            Err(status) => return Err(status),
+        };
+        if self.responses.message().await?.is_some() {
+            return Err(response_cardinality(2));
+        }
+        let trailers = self.responses.trailers().cloned().unwrap_or_default();
+        Ok(Response::from_parts(headers, message, trailers))
+    }
+}

@@ -1,0 +1,382 @@
+//! ⑥ The typed values of a call, shared by server and client: [`Request`], [`Response`],
+//! [`Streaming`] (messages coming in) and [`Sender`] (messages going out).
+
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::framing;
+use crate::metadata::Metadata;
+use crate::protobuf::Message;
+use crate::status::{Code, Status};
+use crate::transport::client::{RequestBody, ResponseBody};
+use crate::transport::recv::RecvBody;
+
+/// A request: one message (unary and server-streaming calls) with its metadata.
+///
+/// On the server, `metadata` holds the client's Custom-Metadata and `user-agent`; on the
+/// client, what to send, and [`Request::set_timeout`] sets the deadline (sent as
+/// `grpc-timeout`).
+#[derive(Debug, Clone, Default)]
+pub struct Request<T> {
+    metadata: Metadata,
+    message: T,
+    timeout: Option<Duration>,
+}
+
+impl<T> Request<T> {
+    /// A request with no metadata and no deadline.
+    pub fn new(message: T) -> Self {
+        Self {
+            metadata: Metadata::new(),
+            message,
+            timeout: None,
+        }
+    }
+
+    pub(crate) fn from_parts(metadata: Metadata, message: T, timeout: Option<Duration>) -> Self {
+        Self {
+            metadata,
+            message,
+            timeout,
+        }
+    }
+
+    /// The request metadata.
+    pub fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+
+    /// The request metadata, to add to.
+    pub fn metadata_mut(&mut self) -> &mut Metadata {
+        &mut self.metadata
+    }
+
+    /// The message.
+    pub fn get_ref(&self) -> &T {
+        &self.message
+    }
+
+    /// The message, by value.
+    pub fn into_inner(self) -> T {
+        self.message
+    }
+
+    /// The metadata and the message.
+    pub fn into_parts(self) -> (Metadata, T) {
+        (self.metadata, self.message)
+    }
+
+    /// The deadline, as a duration from when the call starts: set by the client, or what the
+    /// server received in `grpc-timeout`.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    /// Sets the deadline of the call (client side).
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = Some(timeout);
+    }
+
+    /// With a deadline (client side).
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+}
+
+/// A response: one message with the initial metadata (sent in the Response-Headers) and the
+/// trailing metadata (sent in the Trailers, after the status).
+#[derive(Debug, Clone, Default)]
+pub struct Response<T> {
+    metadata: Metadata,
+    message: T,
+    trailers: Metadata,
+}
+
+impl<T> Response<T> {
+    /// A response with no metadata.
+    pub fn new(message: T) -> Self {
+        Self {
+            metadata: Metadata::new(),
+            message,
+            trailers: Metadata::new(),
+        }
+    }
+
+    pub(crate) fn from_parts(metadata: Metadata, message: T, trailers: Metadata) -> Self {
+        Self {
+            metadata,
+            message,
+            trailers,
+        }
+    }
+
+    /// The initial metadata (Response-Headers).
+    pub fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+
+    /// The initial metadata, to add to (server side).
+    pub fn metadata_mut(&mut self) -> &mut Metadata {
+        &mut self.metadata
+    }
+
+    /// The trailing metadata (Trailers).
+    pub fn trailers(&self) -> &Metadata {
+        &self.trailers
+    }
+
+    /// The trailing metadata, to add to (server side).
+    pub fn trailers_mut(&mut self) -> &mut Metadata {
+        &mut self.trailers
+    }
+
+    /// The message.
+    pub fn get_ref(&self) -> &T {
+        &self.message
+    }
+
+    /// The message, by value.
+    pub fn into_inner(self) -> T {
+        self.message
+    }
+
+    /// Initial metadata, message, trailing metadata.
+    pub fn into_parts(self) -> (Metadata, T, Metadata) {
+        (self.metadata, self.message, self.trailers)
+    }
+}
+
+// ===== Streaming =====
+
+#[derive(Debug)]
+enum Incoming {
+    /// The request stream, on the server: ends at END_STREAM.
+    Request(RecvBody),
+    /// The response stream, on the client: ends with the status in the trailers.
+    Response(ResponseBody),
+}
+
+/// Messages coming in: the requests of a client- or bidi-streaming call (server side), or the
+/// responses of a server- or bidi-streaming call (client side).
+///
+/// ```no_run
+/// # async fn f(mut requests: h2grpc::rpc::Streaming<h2grpc::services::hello::HelloRequest>)
+/// # -> Result<(), h2grpc::status::Status> {
+/// while let Some(request) = requests.message().await? {
+///     println!("{}", request.name);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Streaming<T> {
+    incoming: Incoming,
+    deadline: Option<Instant>,
+    _message: PhantomData<fn() -> T>,
+}
+
+impl<T: Message> Streaming<T> {
+    pub(crate) fn requests(body: RecvBody) -> Self {
+        Self {
+            incoming: Incoming::Request(body),
+            deadline: None,
+            _message: PhantomData,
+        }
+    }
+
+    pub(crate) fn responses(body: ResponseBody, deadline: Option<Instant>) -> Self {
+        Self {
+            incoming: Incoming::Response(body),
+            deadline,
+            _message: PhantomData,
+        }
+    }
+
+    /// The next message; `Ok(None)` when the stream ended well.
+    ///
+    /// # Errors
+    /// The status that ended the call: on the client, a non-OK status from the server, a
+    /// DEADLINE_EXCEEDED when the call's deadline passes, or a transport failure; on the server,
+    /// a malformed request stream.
+    pub async fn message(&mut self) -> Result<Option<T>, Status> {
+        let next = async {
+            match &mut self.incoming {
+                Incoming::Request(body) => body.message().await,
+                Incoming::Response(body) => body.message().await,
+            }
+        };
+        match self.deadline {
+            None => next.await,
+            Some(deadline) => tokio::time::timeout_at(deadline, next)
+                .await
+                .unwrap_or_else(|_| Err(deadline_exceeded())),
+        }
+    }
+
+    /// The initial metadata of the response (client side; empty on the server, where the
+    /// request metadata is in the call's [`Request`]). Waits for the Response-Headers.
+    ///
+    /// # Errors
+    /// As [`Streaming::message`].
+    pub async fn headers(&mut self) -> Result<&Metadata, Status> {
+        match &mut self.incoming {
+            Incoming::Request(_) => Ok(empty_metadata()),
+            Incoming::Response(body) => body.headers().await,
+        }
+    }
+
+    /// The trailing metadata of the response, once the stream ended (client side).
+    pub fn trailers(&self) -> Option<&Metadata> {
+        match &self.incoming {
+            Incoming::Request(_) => None,
+            Incoming::Response(body) => body.trailers(),
+        }
+    }
+}
+
+fn empty_metadata() -> &'static Metadata {
+    static EMPTY: std::sync::OnceLock<Metadata> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(Metadata::new)
+}
+
+pub(crate) fn deadline_exceeded() -> Status {
+    Status::new(Code::DeadlineExceeded, "deadline exceeded")
+}
+
+// ===== Sender =====
+
+/// What a server handler hands to the task that owns the HTTP/2 stream.
+#[derive(Debug)]
+pub(crate) enum Outgoing {
+    /// Initial metadata, to go out in the Response-Headers.
+    Headers(Metadata),
+    /// One or more framed messages.
+    Messages(bytes::Bytes),
+    /// Trailing metadata, to go out with the status.
+    Trailers(Metadata),
+}
+
+#[derive(Debug)]
+enum Outbound {
+    /// Server: messages go to the stream's task, which writes them with flow control.
+    Server(mpsc::Sender<Outgoing>),
+    /// Client: the caller's task writes its request stream itself.
+    Client(RequestBody),
+}
+
+/// Messages going out: the responses of a server- or bidi-streaming call (server side), or the
+/// requests of a client- or bidi-streaming call (client side).
+#[derive(Debug)]
+pub struct Sender<T> {
+    outbound: Outbound,
+    max_message_size: usize,
+    deadline: Option<Instant>,
+    _message: PhantomData<fn(T)>,
+}
+
+impl<T: Message> Sender<T> {
+    pub(crate) fn server(tx: mpsc::Sender<Outgoing>, max_message_size: usize) -> Self {
+        Self {
+            outbound: Outbound::Server(tx),
+            max_message_size,
+            deadline: None,
+            _message: PhantomData,
+        }
+    }
+
+    pub(crate) fn client(
+        body: RequestBody,
+        max_message_size: usize,
+        deadline: Option<Instant>,
+    ) -> Self {
+        Self {
+            outbound: Outbound::Client(body),
+            max_message_size,
+            deadline,
+            _message: PhantomData,
+        }
+    }
+
+    /// Sends one message. Waits while the peer's flow-control window is full.
+    ///
+    /// # Errors
+    /// RESOURCE_EXHAUSTED for a message over the send limit; CANCELLED once the call is over on
+    /// the server (the client went away or the deadline passed); on the client, the transport
+    /// failure or DEADLINE_EXCEEDED.
+    pub async fn send(&mut self, message: &T) -> Result<(), Status> {
+        let mut buf = BytesMut::new();
+        framing::encode_message(message, &mut buf, self.max_message_size)
+            .map_err(|e| crate::call::framing_status(&e))?;
+        let data = buf.freeze();
+        match &mut self.outbound {
+            Outbound::Server(tx) => tx
+                .send(Outgoing::Messages(data))
+                .await
+                .map_err(|_| Status::new(Code::Cancelled, "the call is over")),
+            Outbound::Client(body) => {
+                let send = body.send(data);
+                match self.deadline {
+                    None => send.await,
+                    Some(deadline) => tokio::time::timeout_at(deadline, send)
+                        .await
+                        .unwrap_or_else(|_| Err(deadline_exceeded())),
+                }
+            }
+        }
+    }
+
+    /// Whether the call is over and sending can no longer succeed (server side: the client
+    /// cancelled, or the deadline passed).
+    pub fn is_closed(&self) -> bool {
+        match &self.outbound {
+            Outbound::Server(tx) => tx.is_closed(),
+            Outbound::Client(body) => body.is_finished(),
+        }
+    }
+
+    /// Sends the initial metadata now, before any message (server side; on the client the
+    /// request metadata goes in the [`Request`]).
+    ///
+    /// # Errors
+    /// CANCELLED once the call is over.
+    pub async fn send_headers(&mut self, metadata: Metadata) -> Result<(), Status> {
+        match &mut self.outbound {
+            Outbound::Server(tx) => tx
+                .send(Outgoing::Headers(metadata))
+                .await
+                .map_err(|_| Status::new(Code::Cancelled, "the call is over")),
+            Outbound::Client(_) => Ok(()),
+        }
+    }
+
+    /// Sets the trailing metadata, sent with the status when the handler returns (server side).
+    ///
+    /// # Errors
+    /// CANCELLED once the call is over.
+    pub async fn set_trailers(&mut self, metadata: Metadata) -> Result<(), Status> {
+        match &mut self.outbound {
+            Outbound::Server(tx) => tx
+                .send(Outgoing::Trailers(metadata))
+                .await
+                .map_err(|_| Status::new(Code::Cancelled, "the call is over")),
+            Outbound::Client(_) => Ok(()),
+        }
+    }
+
+    /// Half-closes the request stream: END_STREAM on an empty DATA frame (client side). Dropping
+    /// the sender without it cancels the call instead.
+    ///
+    /// # Errors
+    /// The transport failure.
+    pub async fn finish(&mut self) -> Result<(), Status> {
+        match &mut self.outbound {
+            Outbound::Server(_) => Ok(()),
+            Outbound::Client(body) => body.finish().await,
+        }
+    }
+}

@@ -1,0 +1,351 @@
+//! The four handler shapes, and the one place where their types are erased.
+//!
+//! Every call runs the same way: check the request, start the handler, then wait for
+//! whichever comes first:
+//!
+//! - the handler finishes: its response (or its error) goes out, then the status;
+//! - the client resets the stream (RST_STREAM(CANCEL), or the connection drops): the handler
+//!   future is dropped, which cancels it;
+//! - the deadline (`grpc-timeout`) passes: the handler is dropped, DEADLINE_EXCEEDED is sent,
+//!   then RST_STREAM(CANCEL) (PROTOCOL-HTTP2.md);
+//! - the handler panics: the panic is caught, the call ends UNKNOWN (statuscodes.md: "Application
+//!   throws an exception"), and the server carries on.
+
+use std::any::Any;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::panic::AssertUnwindSafe;
+use std::pin::{Pin, pin};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::BytesMut;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::Limits;
+use crate::call::server::{RequestHead, ServerCall, request_cardinality};
+use crate::framing;
+use crate::metadata::Metadata;
+use crate::protobuf::Message;
+use crate::rpc::{Outgoing, Request, Response, Sender, Streaming};
+use crate::status::{Code, Status};
+use crate::transport::server::{BoxFuture, ServerStream};
+
+/// How many outgoing items a streaming handler may queue ahead of the network before
+/// [`Sender::send`] waits.
+const OUTGOING_QUEUE: usize = 16;
+
+/// A registered method, its types erased: takes a validated call and runs it to its end.
+pub(crate) trait Handler: Send + Sync + 'static {
+    fn call(
+        self: Arc<Self>,
+        head: RequestHead,
+        stream: ServerStream,
+        limits: Limits,
+    ) -> BoxFuture<()>;
+}
+
+// ===== The four shapes =====
+
+/// `rpc M(Req) returns (Resp)`.
+pub(crate) struct Unary<F, Req, Resp>(pub(crate) F, PhantomData<fn(Req) -> Resp>);
+/// `rpc M(Req) returns (stream Resp)`.
+pub(crate) struct ServerStreaming<F, Req, Resp>(pub(crate) F, PhantomData<fn(Req) -> Resp>);
+/// `rpc M(stream Req) returns (Resp)`.
+pub(crate) struct ClientStreaming<F, Req, Resp>(pub(crate) F, PhantomData<fn(Req) -> Resp>);
+/// `rpc M(stream Req) returns (stream Resp)`.
+pub(crate) struct BidiStreaming<F, Req, Resp>(pub(crate) F, PhantomData<fn(Req) -> Resp>);
+
+impl<F, Req, Resp> Unary<F, Req, Resp> {
+    pub(crate) fn new(f: F) -> Self {
+        Self(f, PhantomData)
+    }
+}
+impl<F, Req, Resp> ServerStreaming<F, Req, Resp> {
+    pub(crate) fn new(f: F) -> Self {
+        Self(f, PhantomData)
+    }
+}
+impl<F, Req, Resp> ClientStreaming<F, Req, Resp> {
+    pub(crate) fn new(f: F) -> Self {
+        Self(f, PhantomData)
+    }
+}
+impl<F, Req, Resp> BidiStreaming<F, Req, Resp> {
+    pub(crate) fn new(f: F) -> Self {
+        Self(f, PhantomData)
+    }
+}
+
+impl<F, Fut, Req, Resp> Handler for Unary<F, Req, Resp>
+where
+    F: Fn(Request<Req>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Response<Resp>, Status>> + Send + 'static,
+    Req: Message + Send + 'static,
+    Resp: Message + Send + 'static,
+{
+    fn call(
+        self: Arc<Self>,
+        head: RequestHead,
+        mut stream: ServerStream,
+        limits: Limits,
+    ) -> BoxFuture<()> {
+        let deadline = head.timeout.map(|t| Instant::now() + t);
+        let read = read_one::<Req>(stream.take_body(limits.max_recv_message_size), head);
+        let call = async move { (self.0)(read.await?).await };
+        Box::pin(respond_single(stream, call, deadline, limits))
+    }
+}
+
+impl<F, Fut, Req, Resp> Handler for ClientStreaming<F, Req, Resp>
+where
+    F: Fn(Request<Streaming<Req>>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Response<Resp>, Status>> + Send + 'static,
+    Req: Message + Send + 'static,
+    Resp: Message + Send + 'static,
+{
+    fn call(
+        self: Arc<Self>,
+        head: RequestHead,
+        mut stream: ServerStream,
+        limits: Limits,
+    ) -> BoxFuture<()> {
+        let deadline = head.timeout.map(|t| Instant::now() + t);
+        let Some(body) = stream.take_body(limits.max_recv_message_size) else {
+            return Box::pin(async {});
+        };
+        let request = Request::from_parts(head.metadata, Streaming::requests(body), head.timeout);
+        let future = async move { (self.0)(request).await };
+        Box::pin(respond_single(stream, future, deadline, limits))
+    }
+}
+
+impl<F, Fut, Req, Resp> Handler for ServerStreaming<F, Req, Resp>
+where
+    F: Fn(Request<Req>, Sender<Resp>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), Status>> + Send + 'static,
+    Req: Message + Send + 'static,
+    Resp: Message + Send + 'static,
+{
+    fn call(
+        self: Arc<Self>,
+        head: RequestHead,
+        mut stream: ServerStream,
+        limits: Limits,
+    ) -> BoxFuture<()> {
+        let deadline = head.timeout.map(|t| Instant::now() + t);
+        let body = stream.take_body(limits.max_recv_message_size);
+        let (tx, rx) = mpsc::channel(OUTGOING_QUEUE);
+        let sender = Sender::server(tx, limits.max_send_message_size);
+        let read = read_one::<Req>(body, head);
+        let future = async move { (self.0)(read.await?, sender).await };
+        Box::pin(respond_streaming(stream, future, rx, deadline, limits))
+    }
+}
+
+impl<F, Fut, Req, Resp> Handler for BidiStreaming<F, Req, Resp>
+where
+    F: Fn(Request<Streaming<Req>>, Sender<Resp>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), Status>> + Send + 'static,
+    Req: Message + Send + 'static,
+    Resp: Message + Send + 'static,
+{
+    fn call(
+        self: Arc<Self>,
+        head: RequestHead,
+        mut stream: ServerStream,
+        limits: Limits,
+    ) -> BoxFuture<()> {
+        let deadline = head.timeout.map(|t| Instant::now() + t);
+        let Some(body) = stream.take_body(limits.max_recv_message_size) else {
+            return Box::pin(async {});
+        };
+        let (tx, rx) = mpsc::channel(OUTGOING_QUEUE);
+        let sender = Sender::server(tx, limits.max_send_message_size);
+        let request = Request::from_parts(head.metadata, Streaming::requests(body), head.timeout);
+        let future = async move { (self.0)(request, sender).await };
+        Box::pin(respond_streaming(stream, future, rx, deadline, limits))
+    }
+}
+
+/// Reads the one request message of a unary or server-streaming call: exactly one, then
+/// END_STREAM, or the call fails with UNIMPLEMENTED (cardinality) before the handler runs.
+async fn read_one<Req: Message>(
+    body: Option<crate::transport::recv::RecvBody>,
+    head: RequestHead,
+) -> Result<Request<Req>, Status> {
+    let Some(mut body) = body else {
+        return Err(Status::new(
+            Code::Internal,
+            "the request body was already taken",
+        ));
+    };
+    let Some(message) = body.message::<Req>().await? else {
+        return Err(request_cardinality(0));
+    };
+    if body.message::<Req>().await?.is_some() {
+        return Err(request_cardinality(2));
+    }
+    Ok(Request::from_parts(head.metadata, message, head.timeout))
+}
+
+// ===== Running a call =====
+
+/// Unary and client-streaming: the handler returns one response.
+async fn respond_single<Resp: Message>(
+    mut stream: ServerStream,
+    handler: impl Future<Output = Result<Response<Resp>, Status>>,
+    deadline: Option<Instant>,
+    limits: Limits,
+) {
+    let mut call = ServerCall::new(limits.max_send_message_size);
+    let handler = pin!(CatchUnwind(pin!(handler)));
+    let outcome = tokio::select! {
+        result = handler => result,
+        () = stream.reset() => return,
+        () = sleep_until(deadline) => {
+            stream.send_status(&mut call, &deadline_status());
+            stream.send_cancel();
+            return;
+        }
+    };
+    let status = match outcome {
+        Ok(Ok(response)) => {
+            let (metadata, message, trailers) = response.into_parts();
+            let mut buf = BytesMut::new();
+            match framing::encode_message(&message, &mut buf, limits.max_send_message_size) {
+                Err(error) => crate::call::framing_status(&error),
+                Ok(()) => {
+                    let sent = match stream.send_headers(&mut call, metadata) {
+                        Ok(()) => stream.send_messages(&mut call, buf.freeze()).await,
+                        Err(status) => Err(status),
+                    };
+                    match sent {
+                        Ok(()) => Status::ok().with_metadata(trailers),
+                        Err(status) => {
+                            tracing::debug!(%status, "could not send the response");
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Err(status)) => status,
+        Err(panic) => panic_status(&panic),
+    };
+    stream.send_status(&mut call, &status);
+}
+
+/// Server- and bidi-streaming: the handler sends through a [`Sender`] and returns the status.
+async fn respond_streaming(
+    mut stream: ServerStream,
+    handler: impl Future<Output = Result<(), Status>>,
+    mut outgoing: mpsc::Receiver<Outgoing>,
+    deadline: Option<Instant>,
+    limits: Limits,
+) {
+    let mut call = ServerCall::new(limits.max_send_message_size);
+    let mut trailers = Metadata::new();
+    let mut handler = pin!(CatchUnwind(pin!(handler)));
+    let outcome = loop {
+        tokio::select! {
+            biased;
+            () = stream.reset() => return,
+            () = sleep_until(deadline) => {
+                stream.send_status(&mut call, &deadline_status());
+                stream.send_cancel();
+                return;
+            }
+            item = outgoing.recv() => {
+                let Some(item) = item else { continue };
+                if let Err(status) = send_item(&mut stream, &mut call, item, &mut trailers, deadline).await {
+                    tracing::debug!(%status, "could not send a response message");
+                    return;
+                }
+            }
+            result = &mut handler => break result,
+        }
+    };
+    // The handler is done: what it queued still goes out, before the status.
+    while let Ok(item) = outgoing.try_recv() {
+        if send_item(&mut stream, &mut call, item, &mut trailers, deadline)
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+    let status = match outcome {
+        Ok(Ok(())) => Status::ok(),
+        Ok(Err(status)) => status,
+        Err(panic) => panic_status(&panic),
+    };
+    stream.send_status(&mut call, &status.with_metadata(trailers));
+}
+
+async fn send_item(
+    stream: &mut ServerStream,
+    call: &mut ServerCall,
+    item: Outgoing,
+    trailers: &mut Metadata,
+    deadline: Option<Instant>,
+) -> Result<(), Status> {
+    match item {
+        Outgoing::Headers(metadata) => stream.send_headers(call, metadata),
+        Outgoing::Trailers(metadata) => {
+            *trailers = metadata;
+            Ok(())
+        }
+        Outgoing::Messages(data) => {
+            let send = stream.send_messages(call, data);
+            match deadline {
+                None => send.await,
+                Some(deadline) => tokio::time::timeout_at(deadline, send)
+                    .await
+                    .unwrap_or_else(|_| Err(deadline_status())),
+            }
+        }
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn deadline_status() -> Status {
+    Status::new(
+        Code::DeadlineExceeded,
+        "deadline exceeded (grpc-timeout) on the server",
+    )
+}
+
+fn panic_status(panic: &(dyn Any + Send)) -> Status {
+    let what = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a non-string payload");
+    tracing::error!(panic = what, "a handler panicked");
+    Status::new(Code::Unknown, format!("the handler panicked: {what}"))
+}
+
+/// Polls a future, turning a panic inside it into `Err(payload)`: the call ends UNKNOWN and the
+/// connection, and the server, carry on.
+struct CatchUnwind<F>(F);
+
+impl<F: Future + Unpin> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, Box<dyn Any + Send>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = &mut self.0;
+        match std::panic::catch_unwind(AssertUnwindSafe(|| Pin::new(inner).poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Err(panic) => Poll::Ready(Err(panic)),
+        }
+    }
+}

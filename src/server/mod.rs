@@ -1,0 +1,238 @@
+//! ⑥ The server: register handlers by method, accept connections, shut down gracefully.
+//!
+//! ```no_run
+//! use h2grpc::rpc::Response;
+//! use h2grpc::server::Server;
+//! use h2grpc::services::hello::{HelloReply, HelloRequest};
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let server = Server::new().unary("/hello.Greeter/SayHello", |request| async move {
+//!     let request: HelloRequest = request.into_inner();
+//!     Ok(Response::new(HelloReply { message: format!("Hello, {}!", request.name).into() }))
+//! });
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:50051").await?;
+//! server.serve_with_shutdown(listener, async { let _ = tokio::signal::ctrl_c().await; }).await
+//! # }
+//! ```
+//!
+//! Each connection is served by a task of its own, and each call (HTTP/2 stream) by another;
+//! `h2` keeps one lock per connection, so the tasks of a connection share it, not a thread.
+
+mod handler;
+mod router;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+
+use crate::framing::DEFAULT_MAX_MESSAGE_SIZE;
+use crate::metadata::Metadata;
+use crate::protobuf::Message;
+use crate::rpc::{Request, Response, Sender, Streaming};
+use crate::status::Status;
+use crate::transport::server::{Dispatch, serve_connection};
+use crate::transport::settings::Http2Settings;
+
+pub use router::Interceptor;
+
+/// How long in-flight calls may run after a shutdown starts, by default: 10 s.
+pub const DEFAULT_GRACE_PERIOD: Duration = Duration::from_secs(10);
+
+/// Message-size limits of a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest request message accepted, in bytes (RESOURCE_EXHAUSTED above it). Default 4 MiB.
+    pub max_recv_message_size: usize,
+    /// Largest response message sent, in bytes (RESOURCE_EXHAUSTED above it). Default 4 MiB:
+    /// gRPC has no send limit by default, but h2grpc bounds everything.
+    pub max_send_message_size: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_recv_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            max_send_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+        }
+    }
+}
+
+/// A gRPC server: a table of methods, limits and HTTP/2 settings.
+#[derive(Debug, Default)]
+pub struct Server {
+    router: router::Router,
+    http2: Http2Settings,
+    grace_period: Option<Duration>,
+}
+
+impl Server {
+    /// A server with no methods, default limits and settings.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers a unary method: `rpc M(Req) returns (Resp)`.
+    #[must_use]
+    pub fn unary<Req, Resp, F, Fut>(mut self, path: &str, handler: F) -> Self
+    where
+        F: Fn(Request<Req>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Response<Resp>, Status>> + Send + 'static,
+        Req: Message + Send + 'static,
+        Resp: Message + Send + 'static,
+    {
+        self.router
+            .add(path, Arc::new(handler::Unary::new(handler)));
+        self
+    }
+
+    /// Registers a server-streaming method: `rpc M(Req) returns (stream Resp)`. The handler
+    /// sends through the [`Sender`] and returns the status (`Ok(())` for OK).
+    #[must_use]
+    pub fn server_streaming<Req, Resp, F, Fut>(mut self, path: &str, handler: F) -> Self
+    where
+        F: Fn(Request<Req>, Sender<Resp>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), Status>> + Send + 'static,
+        Req: Message + Send + 'static,
+        Resp: Message + Send + 'static,
+    {
+        self.router
+            .add(path, Arc::new(handler::ServerStreaming::new(handler)));
+        self
+    }
+
+    /// Registers a client-streaming method: `rpc M(stream Req) returns (Resp)`.
+    #[must_use]
+    pub fn client_streaming<Req, Resp, F, Fut>(mut self, path: &str, handler: F) -> Self
+    where
+        F: Fn(Request<Streaming<Req>>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Response<Resp>, Status>> + Send + 'static,
+        Req: Message + Send + 'static,
+        Resp: Message + Send + 'static,
+    {
+        self.router
+            .add(path, Arc::new(handler::ClientStreaming::new(handler)));
+        self
+    }
+
+    /// Registers a bidirectional-streaming method: `rpc M(stream Req) returns (stream Resp)`.
+    #[must_use]
+    pub fn bidi_streaming<Req, Resp, F, Fut>(mut self, path: &str, handler: F) -> Self
+    where
+        F: Fn(Request<Streaming<Req>>, Sender<Resp>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), Status>> + Send + 'static,
+        Req: Message + Send + 'static,
+        Resp: Message + Send + 'static,
+    {
+        self.router
+            .add(path, Arc::new(handler::BidiStreaming::new(handler)));
+        self
+    }
+
+    /// Adds a request interceptor: it sees every call's metadata before the handler runs and
+    /// may refuse the call with a status (sent Trailers-Only).
+    #[must_use]
+    pub fn interceptor(
+        mut self,
+        interceptor: impl Fn(&str, &Metadata) -> Result<(), Status> + Send + Sync + 'static,
+    ) -> Self {
+        self.router.interceptors.push(Arc::new(interceptor));
+        self
+    }
+
+    /// Sets the message-size limits.
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.router.limits = limits;
+        self
+    }
+
+    /// Sets the HTTP/2 settings (windows, header list size, concurrent streams).
+    #[must_use]
+    pub fn http2_settings(mut self, settings: Http2Settings) -> Self {
+        self.http2 = settings;
+        self
+    }
+
+    /// Sets how long in-flight calls may run after shutdown starts.
+    #[must_use]
+    pub fn grace_period(mut self, grace_period: Duration) -> Self {
+        self.grace_period = Some(grace_period);
+        self
+    }
+
+    /// The method paths registered, sorted.
+    pub fn methods(&self) -> Vec<&str> {
+        self.router.methods()
+    }
+
+    /// Serves connections from `listener` until `signal` resolves; then stops accepting, sends
+    /// GOAWAY on every connection, lets the calls in flight finish within the grace period, and
+    /// returns.
+    ///
+    /// # Errors
+    /// Never, today: accept errors (e.g. too many open files) are logged and retried.
+    pub async fn serve_with_shutdown(
+        self,
+        listener: TcpListener,
+        signal: impl Future<Output = ()>,
+    ) -> std::io::Result<()> {
+        let grace_period = self.grace_period.unwrap_or(DEFAULT_GRACE_PERIOD);
+        let settings = self.http2;
+        let dispatch: Arc<dyn Dispatch> = Arc::new(self.router);
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        // Every connection task holds a clone of `done_tx`; `recv` returns None once all ended.
+        let (done_tx, mut done_rx) = mpsc::channel::<()>(1);
+        let mut signal = std::pin::pin!(signal);
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((tcp, _peer)) => {
+                        let _ = tcp.set_nodelay(true);
+                        let dispatch = dispatch.clone();
+                        let shutdown = shutdown_rx.clone();
+                        let done = done_tx.clone();
+                        tokio::spawn(async move {
+                            serve_connection(tcp, settings, dispatch, shutdown).await;
+                            drop(done);
+                        });
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "accept failed");
+                        // EMFILE and friends: give the system a moment instead of spinning.
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                },
+                () = &mut signal => break,
+            }
+        }
+        drop(listener);
+        tracing::info!("shutting down: GOAWAY sent, waiting for calls in flight");
+        let _ = shutdown_tx.send(true);
+        drop(done_tx);
+        if tokio::time::timeout(grace_period, done_rx.recv())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                ?grace_period,
+                "calls still in flight after the grace period"
+            );
+        }
+        Ok(())
+    }
+
+    /// Serves one already-connected transport (e.g. `tokio::io::duplex` in tests) until the
+    /// client closes it.
+    pub async fn serve_connection<T>(self: Arc<Self>, io: T)
+    where
+        T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let (_keep, shutdown) = watch::channel(false);
+        let settings = self.http2;
+        let dispatch: Arc<dyn Dispatch> = Arc::new(self.router.clone());
+        serve_connection(io, settings, dispatch, shutdown).await;
+    }
+}

@@ -1,0 +1,273 @@
+//! The client side of a connection: connect, start calls, read responses.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::net::TcpStream;
+
+use super::recv::RecvBody;
+use super::send::send_data;
+use super::settings::Http2Settings;
+use super::status_from_h2;
+use crate::call::client::{self as call, ResponseStart};
+use crate::metadata::Metadata;
+use crate::protobuf::Message;
+use crate::status::{Code, Status};
+
+/// One HTTP/2 connection to a server, cheap to clone: every clone multiplexes its calls onto the
+/// same connection. A background task drives the connection; when it ends (the server closed
+/// it, sent GOAWAY, or the socket failed) [`ClientConnection::is_closed`] turns true.
+#[derive(Debug, Clone)]
+pub(crate) struct ClientConnection {
+    send_request: h2::client::SendRequest<Bytes>,
+    closed: Arc<AtomicBool>,
+}
+
+impl ClientConnection {
+    /// Connects over TCP with HTTP/2 prior knowledge (no Upgrade, as gRPC requires for
+    /// cleartext), within `connect_timeout`.
+    pub(crate) async fn connect(
+        address: &str,
+        settings: &Http2Settings,
+        connect_timeout: Duration,
+    ) -> Result<Self, Status> {
+        let connect = async {
+            let tcp = TcpStream::connect(address).await.map_err(|e| {
+                Status::new(
+                    Code::Unavailable,
+                    format!("cannot connect to {address}: {e}"),
+                )
+            })?;
+            // Small messages must not wait for Nagle's algorithm.
+            let _ = tcp.set_nodelay(true);
+            let (send_request, connection) = h2::client::Builder::new()
+                .initial_window_size(settings.stream_window)
+                .initial_connection_window_size(settings.connection_window)
+                .max_header_list_size(settings.max_header_list_size)
+                .max_send_buffer_size(settings.max_send_buffer)
+                .enable_push(false)
+                .handshake::<_, Bytes>(tcp)
+                .await
+                .map_err(|e| {
+                    Status::new(
+                        Code::Unavailable,
+                        format!("HTTP/2 handshake with {address} failed: {e}"),
+                    )
+                })?;
+            Ok::<_, Status>((send_request, connection))
+        };
+        let (send_request, connection) = tokio::time::timeout(connect_timeout, connect)
+            .await
+            .map_err(|_| {
+                Status::new(
+                    Code::Unavailable,
+                    format!("connecting to {address} took longer than {connect_timeout:?}"),
+                )
+            })??;
+        let closed = Arc::new(AtomicBool::new(false));
+        let flag = closed.clone();
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "client connection ended with an error");
+            }
+            flag.store(true, Ordering::Release);
+        });
+        Ok(Self {
+            send_request,
+            closed,
+        })
+    }
+
+    /// Whether the connection is gone, so that a new one is needed.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// Sends the Request-Headers of a new call (waiting for a free stream if the server's
+    /// `MAX_CONCURRENT_STREAMS` is reached) and returns both directions of it.
+    pub(crate) async fn start_call(
+        &self,
+        head: http::Request<()>,
+        max_recv_message_size: usize,
+    ) -> Result<(RequestBody, ResponseBody), Status> {
+        let mut send_request = self.send_request.clone().ready().await.map_err(|e| {
+            self.closed.store(true, Ordering::Release);
+            unavailable(&e)
+        })?;
+        let (response, stream) = send_request.send_request(head, false).map_err(|e| {
+            if e.is_go_away() || e.is_io() {
+                self.closed.store(true, Ordering::Release);
+            }
+            unavailable(&e)
+        })?;
+        Ok((
+            RequestBody {
+                stream,
+                finished: false,
+            },
+            ResponseBody {
+                state: State::Pending(response),
+                max_recv_message_size,
+                headers: Metadata::new(),
+                trailers: None,
+            },
+        ))
+    }
+}
+
+/// A call that could not even start: the connection is unusable (statuscodes.md: UNAVAILABLE,
+/// nothing was processed, so the call may be retried).
+fn unavailable(error: &h2::Error) -> Status {
+    let status = status_from_h2(error);
+    if status.code() == Code::Internal {
+        Status::new(Code::Unavailable, format!("cannot start a call: {error}"))
+    } else {
+        status
+    }
+}
+
+// ===== RequestBody =====
+
+/// The request stream of a call, written by the caller's task.
+#[derive(Debug)]
+pub(crate) struct RequestBody {
+    stream: h2::SendStream<Bytes>,
+    finished: bool,
+}
+
+impl RequestBody {
+    /// Sends framed messages.
+    pub(crate) async fn send(&mut self, data: Bytes) -> Result<(), Status> {
+        if self.finished {
+            return Err(Status::new(
+                Code::Internal,
+                "the request stream was already finished",
+            ));
+        }
+        send_data(&mut self.stream, data, false).await
+    }
+
+    /// Sends the last framed messages with END_STREAM on their last DATA frame.
+    pub(crate) async fn send_last(&mut self, data: Bytes) -> Result<(), Status> {
+        self.finished = true;
+        send_data(&mut self.stream, data, true).await
+    }
+
+    /// Half-closes the request stream with an empty DATA frame carrying END_STREAM.
+    pub(crate) async fn finish(&mut self) -> Result<(), Status> {
+        if self.finished {
+            return Ok(());
+        }
+        self.send_last(Bytes::new()).await
+    }
+
+    pub(crate) fn is_finished(&self) -> bool {
+        self.finished
+    }
+}
+
+impl Drop for RequestBody {
+    /// A request stream dropped before END_STREAM cancels the call: RST_STREAM(CANCEL), which is
+    /// how gRPC cancels (PROTOCOL-HTTP2.md). Otherwise the server would wait for more requests.
+    fn drop(&mut self) {
+        if !self.finished {
+            self.stream.send_reset(h2::Reason::CANCEL);
+        }
+    }
+}
+
+// ===== ResponseBody =====
+
+#[derive(Debug)]
+enum State {
+    /// Waiting for the Response-Headers.
+    Pending(h2::client::ResponseFuture),
+    /// Reading messages.
+    Body(RecvBody),
+    /// Over: OK, or the status that ended it.
+    Done(Result<(), Status>),
+}
+
+/// The response of a call, read by the caller's task.
+#[derive(Debug)]
+pub(crate) struct ResponseBody {
+    state: State,
+    max_recv_message_size: usize,
+    headers: Metadata,
+    trailers: Option<Metadata>,
+}
+
+impl ResponseBody {
+    async fn start(&mut self) {
+        let State::Pending(response) = &mut self.state else {
+            return;
+        };
+        self.state = match response.await {
+            Err(error) => State::Done(Err(status_from_h2(&error))),
+            Ok(response) => {
+                let (parts, body) = response.into_parts();
+                match call::recv_response_headers(parts) {
+                    Ok(ResponseStart::Headers(metadata)) => {
+                        self.headers = metadata;
+                        State::Body(RecvBody::new(body, self.max_recv_message_size))
+                    }
+                    Ok(ResponseStart::TrailersOnly(status)) => {
+                        self.trailers = Some(status.metadata().clone());
+                        State::Done(if status.code() == Code::Ok {
+                            Ok(())
+                        } else {
+                            Err(status)
+                        })
+                    }
+                    Err(status) => State::Done(Err(status)),
+                }
+            }
+        };
+    }
+
+    /// The initial metadata; waits for the Response-Headers.
+    pub(crate) async fn headers(&mut self) -> Result<&Metadata, Status> {
+        self.start().await;
+        match &self.state {
+            State::Done(Err(status)) => Err(status.clone()),
+            _ => Ok(&self.headers),
+        }
+    }
+
+    /// The trailing metadata, once the call is over.
+    pub(crate) fn trailers(&self) -> Option<&Metadata> {
+        self.trailers.as_ref()
+    }
+
+    /// The next message; `None` once the call ended with OK.
+    pub(crate) async fn message<M: Message>(&mut self) -> Result<Option<M>, Status> {
+        self.start().await;
+        let body = match &mut self.state {
+            State::Pending(_) => unreachable!("start() leaves Pending"),
+            State::Done(result) => return result.clone().map(|()| None),
+            State::Body(body) => body,
+        };
+        let status = match body.message().await {
+            Ok(Some(message)) => return Ok(Some(message)),
+            Ok(None) => match body.trailers().await {
+                Ok(Some(trailers)) => {
+                    let status = call::recv_trailers(&trailers);
+                    self.trailers = Some(status.metadata().clone());
+                    status
+                }
+                Ok(None) => call::recv_end_without_trailers(),
+                Err(status) => status,
+            },
+            Err(status) => status,
+        };
+        let result = if status.code() == Code::Ok {
+            Ok(())
+        } else {
+            Err(status)
+        };
+        self.state = State::Done(result.clone());
+        result.map(|()| None)
+    }
+}

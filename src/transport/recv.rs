@@ -1,0 +1,68 @@
+//! Receiving a call's messages from an `h2::RecvStream`.
+
+use bytes::Bytes;
+use http::HeaderMap;
+
+use super::status_from_h2;
+use crate::call::Inbound;
+use crate::protobuf::Message;
+use crate::status::Status;
+
+/// One direction of a call, being received: DATA frames from `h2`, messages out.
+#[derive(Debug)]
+pub(crate) struct RecvBody {
+    stream: h2::RecvStream,
+    inbound: Inbound,
+    /// END_STREAM was seen (on a DATA frame, or the trailers).
+    ended: bool,
+}
+
+impl RecvBody {
+    pub(crate) fn new(stream: h2::RecvStream, max_message_size: usize) -> Self {
+        Self {
+            stream,
+            inbound: Inbound::new(max_message_size),
+            ended: false,
+        }
+    }
+
+    /// The next message, or `None` at END_STREAM.
+    ///
+    /// # Errors
+    /// The status that ends the call: a bad message (see [`Inbound`]), the stream ending
+    /// inside a message, or an HTTP/2 error.
+    pub(crate) async fn message<M: Message>(&mut self) -> Result<Option<M>, Status> {
+        loop {
+            if let Some(message) = self.inbound.next_message()? {
+                return Ok(Some(message));
+            }
+            if self.ended {
+                return Ok(None);
+            }
+            match self.stream.data().await {
+                Some(Ok(chunk)) => self.recv_chunk(chunk),
+                Some(Err(error)) => return Err(status_from_h2(&error)),
+                None => {
+                    self.ended = true;
+                    self.inbound.recv_end()?;
+                }
+            }
+        }
+    }
+
+    fn recv_chunk(&mut self, chunk: Bytes) {
+        // Give the bytes back to the peer's window now that they left h2's buffer: from here
+        // on they are bounded by the Deframer's message-size limit, not by the window.
+        // release_capacity only fails for a stream h2 already closed, where it does not matter.
+        let _ = self.stream.flow_control().release_capacity(chunk.len());
+        self.inbound.recv_data(chunk);
+    }
+
+    /// The trailers, after every message was taken (`None` if the stream ended on a DATA frame).
+    ///
+    /// # Errors
+    /// An HTTP/2 error.
+    pub(crate) async fn trailers(&mut self) -> Result<Option<HeaderMap>, Status> {
+        self.stream.trailers().await.map_err(|e| status_from_h2(&e))
+    }
+}

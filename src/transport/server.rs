@@ -1,0 +1,182 @@
+//! The server side of a connection: accept streams, answer them.
+
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::watch;
+
+use super::recv::RecvBody;
+use super::send::send_data;
+use super::settings::Http2Settings;
+use super::status_from_h2;
+use crate::call::server::{End, ServerCall};
+use crate::metadata::Metadata;
+use crate::status::Status;
+
+/// A boxed, sendable future: what a type-erased handler returns.
+pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// What answers the streams of a connection: the server's router.
+pub(crate) trait Dispatch: Send + Sync + 'static {
+    /// Handles one call, to its end.
+    fn dispatch(&self, request: http::request::Parts, call: ServerStream) -> BoxFuture<()>;
+}
+
+/// Serves one connection until the client closes it or `shutdown` turns true; then sends
+/// GOAWAY and lets the calls in flight finish.
+pub(crate) async fn serve_connection<T>(
+    io: T,
+    settings: Http2Settings,
+    dispatch: Arc<dyn Dispatch>,
+    mut shutdown: watch::Receiver<bool>,
+) where
+    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let handshake = h2::server::Builder::new()
+        .initial_window_size(settings.stream_window)
+        .initial_connection_window_size(settings.connection_window)
+        .max_header_list_size(settings.max_header_list_size)
+        .max_concurrent_streams(settings.max_concurrent_streams)
+        .max_send_buffer_size(settings.max_send_buffer)
+        .handshake::<_, Bytes>(io);
+    let mut connection = match handshake.await {
+        Ok(connection) => connection,
+        Err(error) => {
+            tracing::debug!(%error, "HTTP/2 handshake failed");
+            return;
+        }
+    };
+    let mut shutting_down = *shutdown.borrow();
+    if shutting_down {
+        connection.graceful_shutdown();
+    }
+    loop {
+        let accepted = if shutting_down {
+            connection.accept().await
+        } else {
+            tokio::select! {
+                accepted = connection.accept() => accepted,
+                _ = shutdown.changed() => {
+                    // GOAWAY: no new streams; the ones in flight run to completion.
+                    connection.graceful_shutdown();
+                    shutting_down = true;
+                    continue;
+                }
+            }
+        };
+        match accepted {
+            Some(Ok((request, respond))) => {
+                let (parts, body) = request.into_parts();
+                let call = ServerStream {
+                    body: Some(body),
+                    respond: Some(respond),
+                    stream: None,
+                };
+                tokio::spawn(dispatch.dispatch(parts, call));
+            }
+            Some(Err(error)) => {
+                tracing::debug!(%error, "connection error");
+                break;
+            }
+            None => break,
+        }
+    }
+}
+
+/// One call's stream, on the server: the request body to read and the response to write.
+#[derive(Debug)]
+pub(crate) struct ServerStream {
+    body: Option<h2::RecvStream>,
+    respond: Option<h2::server::SendResponse<Bytes>>,
+    stream: Option<h2::SendStream<Bytes>>,
+}
+
+impl ServerStream {
+    /// The request messages (may be taken once).
+    pub(crate) fn take_body(&mut self, max_message_size: usize) -> Option<RecvBody> {
+        self.body
+            .take()
+            .map(|body| RecvBody::new(body, max_message_size))
+    }
+
+    /// Sends a whole response that is only HEADERS (a rejection, or Trailers-Only).
+    pub(crate) fn send_headers_only(&mut self, response: http::Response<()>) {
+        if let Some(mut respond) = self.respond.take()
+            && let Err(error) = respond.send_response(response, true)
+        {
+            tracing::debug!(%error, "could not send a Trailers-Only response");
+        }
+    }
+
+    /// Sends the Response-Headers (`call` decides whether they are still due).
+    pub(crate) fn send_headers(
+        &mut self,
+        call: &mut ServerCall,
+        metadata: Metadata,
+    ) -> Result<(), Status> {
+        let (Some(response), Some(respond)) = (call.send_headers(metadata), self.respond.as_mut())
+        else {
+            return Ok(());
+        };
+        let stream = respond
+            .send_response(response, false)
+            .map_err(|e| status_from_h2(&e))?;
+        self.stream = Some(stream);
+        Ok(())
+    }
+
+    /// Sends framed messages (after the Response-Headers, sent first if they were not).
+    pub(crate) async fn send_messages(
+        &mut self,
+        call: &mut ServerCall,
+        data: Bytes,
+    ) -> Result<(), Status> {
+        self.send_headers(call, Metadata::new())?;
+        match self.stream.as_mut() {
+            Some(stream) => send_data(stream, data, false).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Ends the call with `status`: Trailers after Response-Headers, Trailers-Only otherwise.
+    pub(crate) fn send_status(&mut self, call: &mut ServerCall, status: &Status) {
+        let result = match call.send_status(status) {
+            Some(End::Trailers(trailers)) => match self.stream.as_mut() {
+                Some(stream) => stream.send_trailers(trailers),
+                None => Ok(()),
+            },
+            Some(End::TrailersOnly(response)) => match self.respond.as_mut() {
+                Some(respond) => respond.send_response(response, true).map(drop),
+                None => Ok(()),
+            },
+            None => Ok(()),
+        };
+        if let Err(error) = result {
+            tracing::debug!(%error, "could not send the status");
+        }
+    }
+
+    /// Resets the stream with CANCEL (PROTOCOL-HTTP2.md: how a server cancels a call, e.g. at
+    /// its deadline), unless it is already closed.
+    pub(crate) fn send_cancel(&mut self) {
+        if let Some(stream) = self.stream.as_mut() {
+            stream.send_reset(h2::Reason::CANCEL);
+        } else if let Some(respond) = self.respond.as_mut() {
+            respond.send_reset(h2::Reason::CANCEL);
+        }
+    }
+
+    /// Resolves when the client resets the stream (RST_STREAM, e.g. CANCEL) or the connection
+    /// goes away: the call is then cancelled.
+    pub(crate) async fn reset(&mut self) {
+        let _ = poll_fn(|cx| match (self.stream.as_mut(), self.respond.as_mut()) {
+            (Some(stream), _) => stream.poll_reset(cx).map(drop),
+            (None, Some(respond)) => respond.poll_reset(cx).map(drop),
+            (None, None) => std::task::Poll::Pending,
+        })
+        .await;
+    }
+}

@@ -1,0 +1,47 @@
+//! The HTTP/2 settings both sides use, with the reasons for each value.
+
+/// Initial stream receive window: 1 MiB, as hyper's server (tonic's transport) uses; the
+/// protocol default of 65,535 bytes would cap each stream at one window per round trip.
+pub const DEFAULT_STREAM_WINDOW: u32 = 1024 * 1024;
+
+/// Initial connection receive window: 2 MiB, enough for two streams' full windows.
+pub const DEFAULT_CONNECTION_WINDOW: u32 = 2 * 1024 * 1024;
+
+/// `SETTINGS_MAX_HEADER_LIST_SIZE`: 16 KiB. The spec suggests servers cap Request-Headers near
+/// 8 KiB of metadata; 16 KiB (hyper's client default) leaves room for the protocol's own
+/// headers. h2's own default is 16 MiB: far too much to buffer per stream.
+pub const DEFAULT_MAX_HEADER_LIST_SIZE: u32 = 16 * 1024;
+
+/// `SETTINGS_MAX_CONCURRENT_STREAMS` a server grants each connection: 200, hyper's default
+/// (tonic removes the bound; h2grpc keeps one so a single client cannot start unbounded work).
+pub const DEFAULT_MAX_CONCURRENT_STREAMS: u32 = 200;
+
+/// How much data `h2` may hold per stream before a sender waits: 400 KiB, h2's default.
+pub const DEFAULT_MAX_SEND_BUFFER: usize = 400 * 1024;
+
+/// The HTTP/2 settings of a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Http2Settings {
+    /// Initial receive window of each stream, in bytes.
+    pub stream_window: u32,
+    /// Initial receive window of the connection, in bytes.
+    pub connection_window: u32,
+    /// Largest header list accepted, in bytes (name + value + 32 per field).
+    pub max_header_list_size: u32,
+    /// Streams the peer may have open at once (servers only).
+    pub max_concurrent_streams: u32,
+    /// Data buffered per outgoing stream before senders wait for the window.
+    pub max_send_buffer: usize,
+}
+
+impl Default for Http2Settings {
+    fn default() -> Self {
+        Self {
+            stream_window: DEFAULT_STREAM_WINDOW,
+            connection_window: DEFAULT_CONNECTION_WINDOW,
+            max_header_list_size: DEFAULT_MAX_HEADER_LIST_SIZE,
+            max_concurrent_streams: DEFAULT_MAX_CONCURRENT_STREAMS,
+            max_send_buffer: DEFAULT_MAX_SEND_BUFFER,
+        }
+    }
+}
