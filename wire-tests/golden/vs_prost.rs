@@ -162,7 +162,7 @@ fn amount_is_eight_little_endian_bytes() {
 // ===== -0.0: the one deliberate difference from prost =====
 
 /// h2grpc writes a `double` unless its bits are all zero, as the C++ runtime and `protoc` do
-/// (checked against protoc separately); prost compares `!= 0.0` and drops
+/// (see `protoc_writes_negative_zero` in `vs_protoc.rs`); prost compares `!= 0.0` and drops
 /// `-0.0`. This test pins the difference, so that a change on either side is noticed.
 #[test]
 fn negative_zero_is_written_where_prost_drops_it() {
