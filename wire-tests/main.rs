@@ -3,4 +3,5 @@
 mod support;
 
 mod e2e_smoke;
+mod golden;
 mod protobuf_codec;

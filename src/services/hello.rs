@@ -1,11 +1,26 @@
-//! `hello.Greeter` (`proto/hello.proto`, package `hello`).
+//! `hello.Greeter` (`proto/hello.proto`, package `hello`): the first service of seed 000.
+//!
+//! | RPC | kind | request → response |
+//! |---|---|---|
+//! | `SayHello` | unary | [`HelloRequest`] → [`HelloReply`] |
+//! | `SayHelloAgain` | unary | [`HelloRequest`] → [`HelloReply`] |
+//! | `SayHelloStreamReply` | server streaming | [`HelloRequest`] → stream [`HelloReply`] |
 
 use crate::protobuf::{ByteString, DecodeError, Decoder, FieldSink, Message};
+
+/// The fully qualified service name: `package.Service`.
+pub const SERVICE: &str = "hello.Greeter";
+/// Unary `rpc SayHello (HelloRequest) returns (HelloReply);`
+pub const SAY_HELLO: &str = "/hello.Greeter/SayHello";
+/// Unary `rpc SayHelloAgain (HelloRequest) returns (HelloReply);`
+pub const SAY_HELLO_AGAIN: &str = "/hello.Greeter/SayHelloAgain";
+/// Server streaming `rpc SayHelloStreamReply (HelloRequest) returns (stream HelloReply);`
+pub const SAY_HELLO_STREAM_REPLY: &str = "/hello.Greeter/SayHelloStreamReply";
 
 /// `message HelloRequest { string name = 1; }`
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HelloRequest {
-    /// Who to greet.
+    /// `string name = 1;` who to greet.
     pub name: ByteString,
 }
 
@@ -24,7 +39,7 @@ impl Message for HelloRequest {
 /// `message HelloReply { string message = 1; }`
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HelloReply {
-    /// The greeting.
+    /// `string message = 1;` the greeting.
     pub message: ByteString,
 }
 
