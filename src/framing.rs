@@ -359,7 +359,8 @@ pub struct Deframer {
     accept_compressed: bool,
     state: State,
     /// Bytes copied out of earlier chunks: the start of a prefix or body whose end had not
-    /// arrived yet. In stream order, `carry` comes before `chunk`.
+    /// arrived yet (or, after two pushes in a row, the older chunk's unread rest). In stream
+    /// order, `carry` comes before `chunk`.
     carry: BytesMut,
     /// The unread rest of the most recently pushed chunk. Messages that lie within it are sliced
     /// out of it without a copy.
@@ -461,6 +462,10 @@ impl Deframer {
 
     /// How many received bytes are held and not yet handed out (in a message or as a consumed
     /// prefix). It never exceeds what was pushed.
+    ///
+    /// Memory follows it: the Deframer holds these bytes and nothing a prefix merely announced.
+    /// A transport that releases HTTP/2 flow-control capacity as bytes are consumed can release
+    /// the drop in this value after each call.
     pub fn buffered_len(&self) -> usize {
         self.carry.len() + self.chunk.len()
     }
