@@ -154,7 +154,7 @@ use std::fmt;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
-use crate::protobuf::{Encoder, Message};
+use crate::protobuf::{EncodeBuf, Encoder, Message};
 
 /// The size of the prefix in front of every message: one byte of Compressed-Flag and four bytes
 /// of Message-Length (tonic's `HEADER_SIZE`).
@@ -253,19 +253,19 @@ impl std::error::Error for FramingError {}
 /// # Errors
 /// [`FramingError::MessageTooLarge`] if the encoded message is longer than `max_message_size` or
 /// than `u32::MAX` bytes; `dst` is then left untouched.
-pub fn encode_message<M: Message>(
+pub fn encode_message<M: Message, B: EncodeBuf>(
     message: &M,
-    dst: &mut BytesMut,
+    dst: &mut B,
     max_message_size: usize,
 ) -> Result<(), FramingError> {
     let len = message.encoded_len();
     let length_field = message_length(len, max_message_size)?;
-    dst.reserve(PREFIX_LEN.saturating_add(len));
+    dst.reserve_for(PREFIX_LEN.saturating_add(len));
     put_prefix(dst, false, length_field);
-    let body_start = dst.len();
+    let body_start = dst.remaining_mut();
     message.encode_fields(&mut Encoder::new(dst));
     debug_assert_eq!(
-        dst.len() - body_start,
+        body_start - dst.remaining_mut(),
         len,
         "encoded_len() disagrees with what encode_fields() wrote"
     );
@@ -288,14 +288,14 @@ pub fn encode_message<M: Message>(
 /// # Errors
 /// [`FramingError::MessageTooLarge`] if `payload` is longer than `max_message_size` or than
 /// `u32::MAX` bytes; `dst` is then left untouched.
-pub fn encode_payload(
+pub fn encode_payload<B: EncodeBuf>(
     compressed: bool,
     payload: &[u8],
-    dst: &mut BytesMut,
+    dst: &mut B,
     max_message_size: usize,
 ) -> Result<(), FramingError> {
     let length_field = message_length(payload.len(), max_message_size)?;
-    dst.reserve(PREFIX_LEN.saturating_add(payload.len()));
+    dst.reserve_for(PREFIX_LEN.saturating_add(payload.len()));
     put_prefix(dst, compressed, length_field);
     dst.put_slice(payload);
     Ok(())
@@ -317,7 +317,7 @@ fn message_length(len: usize, max_message_size: usize) -> Result<u32, FramingErr
 }
 
 /// Writes the five prefix bytes.
-fn put_prefix(dst: &mut BytesMut, compressed: bool, length_field: u32) {
+fn put_prefix(dst: &mut impl BufMut, compressed: bool, length_field: u32) {
     dst.put_u8(u8::from(compressed));
     dst.put_u32(length_field); // big-endian, as the spec says
 }

@@ -4,7 +4,6 @@
 use std::marker::PhantomData;
 use std::time::Duration;
 
-use bytes::BytesMut;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -309,10 +308,10 @@ impl<T: Message> Sender<T> {
     /// the server (the client went away or the deadline passed); on the client, the transport
     /// failure or DEADLINE_EXCEEDED.
     pub async fn send(&mut self, message: &T) -> Result<(), Status> {
-        let mut buf = BytesMut::new();
+        let mut buf = Vec::new();
         framing::encode_message(message, &mut buf, self.max_message_size)
             .map_err(|e| crate::call::framing_status(&e))?;
-        let data = buf.freeze();
+        let data = bytes::Bytes::from(buf);
         match &mut self.outbound {
             Outbound::Server(tx) => tx
                 .send(Outgoing::Messages(data))

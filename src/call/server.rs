@@ -14,7 +14,6 @@
 
 use std::time::Duration;
 
-use bytes::BytesMut;
 use http::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 
 use super::{CONTENT_TYPE_GRPC, is_grpc_content_type};
@@ -237,7 +236,7 @@ impl ServerCall {
     /// # Errors
     /// RESOURCE_EXHAUSTED over the send limit (statuscodes.md; tonic says OUT_OF_RANGE);
     /// INTERNAL if the call is not sending messages (a bug in the caller).
-    pub fn send_message<M: Message>(&self, message: &M, buf: &mut BytesMut) -> Result<(), Status> {
+    pub fn send_message<M: Message>(&self, message: &M, buf: &mut Vec<u8>) -> Result<(), Status> {
         if self.state != State::SendingMessages {
             return Err(Status::new(
                 Code::Internal,

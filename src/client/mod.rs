@@ -18,7 +18,6 @@ pub mod backoff;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::BytesMut;
 use tokio::time::Instant;
 
 pub use backoff::Backoff;
@@ -254,10 +253,10 @@ impl Channel {
     }
 
     fn encode<M: Message>(&self, message: &M) -> Result<bytes::Bytes, Status> {
-        let mut buf = BytesMut::new();
+        let mut buf = Vec::new();
         framing::encode_message(message, &mut buf, self.inner.config.max_send_message_size)
             .map_err(|e| crate::call::framing_status(&e))?;
-        Ok(buf.freeze())
+        Ok(bytes::Bytes::from(buf))
     }
 
     /// A unary call: one request, one response.

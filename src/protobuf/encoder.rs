@@ -159,78 +159,106 @@ pub trait FieldSink {
 
 // ===== Encoder =====
 
-/// Writes records into a [`BytesMut`] through quick-protobuf's [`Writer`].
-///
-/// The caller reserves [`Message::encoded_len`] bytes first, so writing never reallocates.
-pub struct Encoder<'a> {
-    writer: Writer<Backend<'a>>,
+/// A buffer an [`Encoder`] can append to: `Vec<u8>` (the fast one: a byte is a `push`) or
+/// `BytesMut`.
+pub trait EncodeBuf: BufMut {
+    /// Makes room for `additional` more bytes, so that encoding does not reallocate.
+    fn reserve_for(&mut self, additional: usize);
 }
 
-impl std::fmt::Debug for Encoder<'_> {
+impl EncodeBuf for Vec<u8> {
+    fn reserve_for(&mut self, additional: usize) {
+        self.reserve(additional);
+    }
+}
+
+impl EncodeBuf for BytesMut {
+    fn reserve_for(&mut self, additional: usize) {
+        self.reserve(additional);
+    }
+}
+
+/// Writes records into a buffer through quick-protobuf's [`Writer`].
+///
+/// The caller reserves [`Message::encoded_len`] bytes first, so writing never reallocates.
+pub struct Encoder<'a, B: EncodeBuf = Vec<u8>> {
+    writer: Writer<Backend<'a, B>>,
+}
+
+impl<B: EncodeBuf> std::fmt::Debug for Encoder<'_, B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Encoder")
     }
 }
 
-/// quick-protobuf's `Writer` writes through a `WriterBackend`; this one appends to a `BytesMut`
-/// and so can never fail.
+/// quick-protobuf's `Writer` writes through a `WriterBackend`; this one appends to a buffer
+/// that grows as needed, and so can never fail.
 #[derive(Debug)]
-pub(crate) struct Backend<'a>(&'a mut BytesMut);
+pub(crate) struct Backend<'a, B>(&'a mut B);
 
-impl WriterBackend for Backend<'_> {
+impl<B: EncodeBuf> WriterBackend for Backend<'_, B> {
+    #[inline]
     fn pb_write_u8(&mut self, x: u8) -> quick_protobuf::Result<()> {
         self.0.put_u8(x);
         Ok(())
     }
+    #[inline]
     fn pb_write_u32(&mut self, x: u32) -> quick_protobuf::Result<()> {
         self.0.put_u32_le(x);
         Ok(())
     }
+    #[inline]
     fn pb_write_i32(&mut self, x: i32) -> quick_protobuf::Result<()> {
         self.0.put_i32_le(x);
         Ok(())
     }
+    #[inline]
     fn pb_write_f32(&mut self, x: f32) -> quick_protobuf::Result<()> {
         self.0.put_f32_le(x);
         Ok(())
     }
+    #[inline]
     fn pb_write_u64(&mut self, x: u64) -> quick_protobuf::Result<()> {
         self.0.put_u64_le(x);
         Ok(())
     }
+    #[inline]
     fn pb_write_i64(&mut self, x: i64) -> quick_protobuf::Result<()> {
         self.0.put_i64_le(x);
         Ok(())
     }
+    #[inline]
     fn pb_write_f64(&mut self, x: f64) -> quick_protobuf::Result<()> {
         self.0.put_f64_le(x);
         Ok(())
     }
+    #[inline]
     fn pb_write_all(&mut self, buf: &[u8]) -> quick_protobuf::Result<()> {
         self.0.put_slice(buf);
         Ok(())
     }
 }
 
-impl<'a> Encoder<'a> {
+impl<'a, B: EncodeBuf> Encoder<'a, B> {
     /// An encoder appending to `buf`.
-    pub fn new(buf: &'a mut BytesMut) -> Self {
+    pub fn new(buf: &'a mut B) -> Self {
         Encoder {
             writer: Writer::new(Backend(buf)),
         }
     }
 
     /// Runs one quick-protobuf writer primitive. The backend cannot fail, so neither can this.
+    #[inline]
     pub(crate) fn primitive(
         &mut self,
-        write: impl FnOnce(&mut Writer<Backend<'a>>) -> quick_protobuf::Result<()>,
+        write: impl FnOnce(&mut Writer<Backend<'a, B>>) -> quick_protobuf::Result<()>,
     ) {
         let result = write(&mut self.writer);
-        debug_assert!(result.is_ok(), "the BytesMut backend never fails");
+        debug_assert!(result.is_ok(), "the buffer backend never fails");
     }
 }
 
-impl FieldSink for Encoder<'_> {
+impl<B: EncodeBuf> FieldSink for Encoder<'_, B> {
     fn key(&mut self, number: u32, wire_type: WireType) {
         self.primitive(|w| w.write_tag(wire_type.key(number)));
     }

@@ -5,7 +5,7 @@ use quick_protobuf::BytesReader;
 use quick_protobuf::sizeofs::{sizeof_len, sizeof_sint64, sizeof_varint};
 use std::marker::PhantomData;
 
-use super::{ByteString, DecodeError, Decoder, Encoder, FieldSink, Message, WireType};
+use super::{ByteString, DecodeError, Decoder, EncodeBuf, Encoder, FieldSink, Message, WireType};
 
 /// A protobuf field type: the Rust type of its values and how one value goes on the wire.
 ///
@@ -23,7 +23,7 @@ pub trait Kind {
     /// The encoded size of `value` (with its length prefix for LEN kinds).
     fn value_len(value: &Self::Value) -> usize;
     /// Writes `value` (with its length prefix for LEN kinds).
-    fn encode_value(value: &Self::Value, e: &mut Encoder<'_>);
+    fn encode_value<B: EncodeBuf>(value: &Self::Value, e: &mut Encoder<'_, B>);
     /// Decodes one value at the decoder's position into `value` (scalars replace, messages
     /// merge).
     ///
@@ -61,7 +61,7 @@ impl Kind for Int32 {
     fn value_len(value: &i32) -> usize {
         sizeof_varint(i64::from(*value) as u64)
     }
-    fn encode_value(value: &i32, e: &mut Encoder<'_>) {
+    fn encode_value<B: EncodeBuf>(value: &i32, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_int32(*value));
     }
     fn merge_value(value: &mut i32, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
@@ -85,7 +85,7 @@ impl Kind for Int64 {
     fn value_len(value: &i64) -> usize {
         sizeof_varint(*value as u64)
     }
-    fn encode_value(value: &i64, e: &mut Encoder<'_>) {
+    fn encode_value<B: EncodeBuf>(value: &i64, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_int64(*value));
     }
     fn merge_value(value: &mut i64, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
@@ -107,7 +107,7 @@ impl Kind for Uint32 {
     fn value_len(value: &u32) -> usize {
         sizeof_varint(u64::from(*value))
     }
-    fn encode_value(value: &u32, e: &mut Encoder<'_>) {
+    fn encode_value<B: EncodeBuf>(value: &u32, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_uint32(*value));
     }
     fn merge_value(value: &mut u32, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
@@ -129,7 +129,7 @@ impl Kind for Uint64 {
     fn value_len(value: &u64) -> usize {
         sizeof_varint(*value)
     }
-    fn encode_value(value: &u64, e: &mut Encoder<'_>) {
+    fn encode_value<B: EncodeBuf>(value: &u64, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_uint64(*value));
     }
     fn merge_value(value: &mut u64, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
@@ -151,7 +151,7 @@ impl Kind for Sint32 {
     fn value_len(value: &i32) -> usize {
         sizeof_varint(zigzag32(*value).into())
     }
-    fn encode_value(value: &i32, e: &mut Encoder<'_>) {
+    fn encode_value<B: EncodeBuf>(value: &i32, e: &mut Encoder<'_, B>) {
         // Not quick-protobuf's write_sint32/sizeof_sint32: they cast the ZigZag result from i32
         // to u64, sign-extending it, so |v| >= 2^30 came out as ten bytes instead of five.
         e.primitive(|w| w.write_varint(zigzag32(*value).into()));
@@ -175,7 +175,7 @@ impl Kind for Sint64 {
     fn value_len(value: &i64) -> usize {
         sizeof_sint64(*value)
     }
-    fn encode_value(value: &i64, e: &mut Encoder<'_>) {
+    fn encode_value<B: EncodeBuf>(value: &i64, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_sint64(*value));
     }
     fn merge_value(value: &mut i64, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
@@ -197,7 +197,7 @@ impl Kind for Bool {
     fn value_len(_: &bool) -> usize {
         1
     }
-    fn encode_value(value: &bool, e: &mut Encoder<'_>) {
+    fn encode_value<B: EncodeBuf>(value: &bool, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_bool(*value));
     }
     fn merge_value(value: &mut bool, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
@@ -221,7 +221,7 @@ impl Kind for Enum {
     fn value_len(value: &i32) -> usize {
         sizeof_varint(i64::from(*value) as u64)
     }
-    fn encode_value(value: &i32, e: &mut Encoder<'_>) {
+    fn encode_value<B: EncodeBuf>(value: &i32, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_enum(*value));
     }
     fn merge_value(value: &mut i32, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
@@ -249,7 +249,7 @@ impl Kind for Fixed32 {
     fn value_len(_: &u32) -> usize {
         4
     }
-    fn encode_value(value: &u32, e: &mut Encoder<'_>) {
+    fn encode_value<B: EncodeBuf>(value: &u32, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_fixed32(*value));
     }
     fn merge_value(value: &mut u32, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
@@ -271,7 +271,7 @@ impl Kind for Fixed64 {
     fn value_len(_: &u64) -> usize {
         8
     }
-    fn encode_value(value: &u64, e: &mut Encoder<'_>) {
+    fn encode_value<B: EncodeBuf>(value: &u64, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_fixed64(*value));
     }
     fn merge_value(value: &mut u64, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
@@ -293,7 +293,7 @@ impl Kind for Sfixed32 {
     fn value_len(_: &i32) -> usize {
         4
     }
-    fn encode_value(value: &i32, e: &mut Encoder<'_>) {
+    fn encode_value<B: EncodeBuf>(value: &i32, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_sfixed32(*value));
     }
     fn merge_value(value: &mut i32, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
@@ -315,7 +315,7 @@ impl Kind for Sfixed64 {
     fn value_len(_: &i64) -> usize {
         8
     }
-    fn encode_value(value: &i64, e: &mut Encoder<'_>) {
+    fn encode_value<B: EncodeBuf>(value: &i64, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_sfixed64(*value));
     }
     fn merge_value(value: &mut i64, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
@@ -337,7 +337,7 @@ impl Kind for Float {
     fn value_len(_: &f32) -> usize {
         4
     }
-    fn encode_value(value: &f32, e: &mut Encoder<'_>) {
+    fn encode_value<B: EncodeBuf>(value: &f32, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_float(*value));
     }
     fn merge_value(value: &mut f32, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
@@ -359,7 +359,7 @@ impl Kind for Double {
     fn value_len(_: &f64) -> usize {
         8
     }
-    fn encode_value(value: &f64, e: &mut Encoder<'_>) {
+    fn encode_value<B: EncodeBuf>(value: &f64, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_double(*value));
     }
     fn merge_value(value: &mut f64, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
@@ -383,7 +383,7 @@ impl Kind for Str {
     fn value_len(value: &ByteString) -> usize {
         sizeof_len(value.len())
     }
-    fn encode_value(value: &ByteString, e: &mut Encoder<'_>) {
+    fn encode_value<B: EncodeBuf>(value: &ByteString, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_string(value));
     }
     fn merge_value(value: &mut ByteString, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
@@ -405,7 +405,7 @@ impl Kind for Bin {
     fn value_len(value: &Bytes) -> usize {
         sizeof_len(value.len())
     }
-    fn encode_value(value: &Bytes, e: &mut Encoder<'_>) {
+    fn encode_value<B: EncodeBuf>(value: &Bytes, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_bytes(value));
     }
     fn merge_value(value: &mut Bytes, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
@@ -431,7 +431,7 @@ impl<M: Message> Kind for Msg<M> {
     fn value_len(value: &M) -> usize {
         sizeof_len(value.encoded_len())
     }
-    fn encode_value(value: &M, e: &mut Encoder<'_>) {
+    fn encode_value<B: EncodeBuf>(value: &M, e: &mut Encoder<'_, B>) {
         e.len_prefix(value.encoded_len());
         value.encode_fields(e);
     }

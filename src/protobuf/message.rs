@@ -1,8 +1,8 @@
 //! The `Message` trait.
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
-use super::{DecodeError, Decoder, Encoder, FieldSink, LenCounter};
+use super::{DecodeError, Decoder, EncodeBuf, Encoder, FieldSink, LenCounter};
 
 /// A protobuf message, encoded and decoded by hand.
 ///
@@ -31,16 +31,16 @@ pub trait Message: Default {
     }
 
     /// Appends the encoded message to `buf`, reserving its size first.
-    fn encode(&self, buf: &mut BytesMut) {
-        buf.reserve(self.encoded_len());
+    fn encode<B: EncodeBuf>(&self, buf: &mut B) {
+        buf.reserve_for(self.encoded_len());
         self.encode_fields(&mut Encoder::new(buf));
     }
 
     /// The encoded message, in a buffer of exactly its size.
     fn encode_to_bytes(&self) -> Bytes {
-        let mut buf = BytesMut::with_capacity(self.encoded_len());
+        let mut buf = Vec::with_capacity(self.encoded_len());
         self.encode_fields(&mut Encoder::new(&mut buf));
-        buf.freeze()
+        Bytes::from(buf)
     }
 
     /// Decodes every record of `d` into `self`.

@@ -81,7 +81,7 @@ mod wire_type;
 
 pub use bytestring::ByteString;
 pub use decoder::{Decoder, RECURSION_LIMIT};
-pub use encoder::{Encoder, FieldSink, LenCounter};
+pub use encoder::{EncodeBuf, Encoder, FieldSink, LenCounter};
 pub use error::DecodeError;
 pub use kinds::{
     Bin, Bool, Double, Enum, Fixed32, Fixed64, Float, Int32, Int64, Kind, Msg, Sfixed32, Sfixed64,

@@ -19,7 +19,6 @@ use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use bytes::BytesMut;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -213,12 +212,12 @@ async fn respond_single<Resp: Message>(
     let status = match outcome {
         Ok(Ok(response)) => {
             let (metadata, message, trailers) = response.into_parts();
-            let mut buf = BytesMut::new();
+            let mut buf = Vec::new();
             match framing::encode_message(&message, &mut buf, limits.max_send_message_size) {
                 Err(error) => crate::call::framing_status(&error),
                 Ok(()) => {
                     let sent = match stream.send_headers(&mut call, metadata) {
-                        Ok(()) => stream.send_messages(&mut call, buf.freeze()).await,
+                        Ok(()) => stream.send_messages(&mut call, bytes::Bytes::from(buf)).await,
                         Err(status) => Err(status),
                     };
                     match sent {
