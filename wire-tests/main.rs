@@ -2,6 +2,8 @@
 
 mod support;
 
+mod cli;
 mod e2e_smoke;
 mod golden;
 mod protobuf_codec;
+mod services;

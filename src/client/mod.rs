@@ -275,7 +275,7 @@ impl Channel {
             let data = self.encode(&message)?;
             let (mut body, mut response) = self.start(path, metadata, timeout).await?;
             // The one message, with END_STREAM on its last DATA frame.
-            body.send_last(data).await?;
+            send_request(&mut body, data).await;
             let headers = response.headers().await?.clone();
             let Some(message) = response.message::<Resp>().await? else {
                 return Err(response_cardinality(0));
@@ -306,7 +306,7 @@ impl Channel {
             let (metadata, message) = request.into_parts();
             let data = self.encode(&message)?;
             let (mut body, mut response) = self.start(path, metadata, timeout).await?;
-            body.send_last(data).await?;
+            send_request(&mut body, data).await;
             response.headers().await?;
             Ok(Streaming::responses(response, deadline))
         };
@@ -346,6 +346,19 @@ impl Channel {
             Sender::client(body, self.inner.config.max_send_message_size, deadline),
             Streaming::responses(response, deadline),
         ))
+    }
+}
+
+/// Sends the one request message of a unary or server-streaming call, with END_STREAM.
+///
+/// A failure to send is not the call's outcome: the response is. A server may answer in full
+/// before it has read the request (an interceptor refusing the call on its headers alone, in
+/// Trailers-Only) and then reset the stream with NO_ERROR, and RFC 9113 §8.1 says "Clients MUST
+/// NOT discard responses as a result of receiving such a RST_STREAM". If the stream or the
+/// connection really failed, reading the response fails too, with the status that says why.
+async fn send_request(body: &mut RequestBody, data: bytes::Bytes) {
+    if let Err(status) = body.send_last(data).await {
+        tracing::debug!(%status, "the request was not sent in full; the response tells why");
     }
 }
 

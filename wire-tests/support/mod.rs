@@ -1,3 +1,5 @@
 //! Shared test helpers.
 
 pub(crate) mod everything;
+pub(crate) mod net;
+pub(crate) mod process;

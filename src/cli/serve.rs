@@ -1,0 +1,208 @@
+//! `h2grpc serve`: every service on one port, until SIGINT or SIGTERM.
+//!
+//! Once the port is bound, one line goes to stdout, `listening on <address>` with the port
+//! actually bound (so `--addr 127.0.0.1:0` tells which port the system chose); logs go to stderr.
+//!
+//! On SIGINT or SIGTERM the server stops accepting connections, sends GOAWAY on each, lets the
+//! calls in flight finish for at most `--grace-period` seconds, then exits 0. A second signal
+//! during the grace period stops at once (still exit 0: stopping was asked for, twice).
+
+use std::time::Duration;
+
+use clap::Args;
+use h2grpc::framing::DEFAULT_MAX_MESSAGE_SIZE;
+use h2grpc::server::{Limits, Server};
+use h2grpc::services::{self, Options, auth::BearerAuth, finance};
+use h2grpc::transport::settings::{
+    DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_MAX_HEADER_LIST_SIZE, Http2Settings,
+};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use super::{Failure, parse_seconds, say};
+
+/// The flags of `h2grpc serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on; port 0 lets the system choose one.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:50051")]
+    addr: String,
+
+    /// Seconds the calls in flight may run after SIGINT/SIGTERM, before the server exits.
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true, value_parser = parse_seconds, default_value = "10")]
+    grace_period: Duration,
+
+    /// Largest request message accepted (RESOURCE_EXHAUSTED above it).
+    #[arg(long, value_name = "BYTES", allow_negative_numbers = true, default_value_t = max_message_default(),
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_recv_message_size: u32,
+
+    /// Largest response message sent (RESOURCE_EXHAUSTED above it).
+    #[arg(long, value_name = "BYTES", allow_negative_numbers = true, default_value_t = max_message_default(),
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_send_message_size: u32,
+
+    /// HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS: calls a connection may have open at once.
+    #[arg(long, value_name = "N", allow_negative_numbers = true, default_value_t = DEFAULT_MAX_CONCURRENT_STREAMS,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_concurrent_streams: u32,
+
+    /// HTTP/2 SETTINGS_MAX_HEADER_LIST_SIZE: largest request header block accepted.
+    #[arg(long, value_name = "BYTES", allow_negative_numbers = true, default_value_t = DEFAULT_MAX_HEADER_LIST_SIZE,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_header_list_size: u32,
+
+    /// Refuse every call without `authorization: Bearer <TOKEN>` (UNAUTHENTICATED).
+    #[arg(long, value_name = "TOKEN", value_parser = parse_token)]
+    auth_token: Option<BearerAuth>,
+
+    /// Milliseconds between two rounds of finance.CurrencyConverter/WatchRates.
+    #[arg(long, value_name = "MS", allow_negative_numbers = true, default_value_t = millis(finance::DEFAULT_WATCH_INTERVAL),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    watch_interval_ms: u64,
+}
+
+/// Message sizes are 32-bit on the wire (the Length-Prefixed-Message's length), so are the flags.
+fn max_message_default() -> u32 {
+    u32::try_from(DEFAULT_MAX_MESSAGE_SIZE).unwrap_or(u32::MAX)
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn parse_token(token: &str) -> Result<BearerAuth, String> {
+    BearerAuth::new(token).map_err(|error| error.to_string())
+}
+
+impl ServeArgs {
+    /// The server these flags describe.
+    fn server(&self) -> Server {
+        // u32 always fits in usize on the targets tokio supports (32 and 64 bits).
+        let size = |bytes: u32| usize::try_from(bytes).unwrap_or(usize::MAX);
+        let server = Server::new()
+            .limits(Limits {
+                max_recv_message_size: size(self.max_recv_message_size),
+                max_send_message_size: size(self.max_send_message_size),
+            })
+            .http2_settings(Http2Settings {
+                max_concurrent_streams: self.max_concurrent_streams,
+                max_header_list_size: self.max_header_list_size,
+                ..Http2Settings::default()
+            })
+            .grace_period(self.grace_period);
+        let options = Options {
+            watch_interval: Duration::from_millis(self.watch_interval_ms),
+            users: None,
+            auth: self.auth_token.clone(),
+        };
+        services::register_all(server, &options)
+    }
+}
+
+/// Runs `h2grpc serve`.
+pub(crate) async fn run(args: ServeArgs) -> Result<(), Failure> {
+    // Before the "listening" line: a signal sent as soon as it is read must find the handlers.
+    let mut signals = Signals::install()?;
+    let listener = TcpListener::bind(&args.addr)
+        .await
+        .map_err(|error| Failure::runtime(format!("cannot listen on {}: {error}", args.addr)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|error| Failure::runtime(format!("cannot read the bound address: {error}")))?;
+    let server = args.server();
+    tracing::info!(
+        %addr,
+        methods = server.methods().len(),
+        auth = args.auth_token.is_some(),
+        "serving"
+    );
+    say(format_args!("listening on {addr}"))?;
+
+    let (stop, stopped) = oneshot::channel::<()>();
+    let serve = server.serve_with_shutdown(listener, async {
+        let _ = stopped.await;
+    });
+    let mut serve = std::pin::pin!(serve);
+    let mut stop = Some(stop);
+    loop {
+        tokio::select! {
+            served = &mut serve => {
+                served.map_err(|error| Failure::runtime(format!("server failed: {error}")))?;
+                tracing::info!("stopped");
+                return Ok(());
+            }
+            signal = signals.next() => match stop.take() {
+                Some(stop) => {
+                    tracing::info!(
+                        signal,
+                        grace_period = ?args.grace_period,
+                        "shutting down; signal again to stop at once"
+                    );
+                    let _ = stop.send(());
+                }
+                None => {
+                    tracing::warn!(signal, "stopping at once; calls in flight are dropped");
+                    return Ok(());
+                }
+            },
+        }
+    }
+}
+
+/// SIGINT and SIGTERM, installed once and received as often as they come.
+struct Signals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> Result<Self, Failure> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let install = |kind| {
+                signal(kind).map_err(|error| {
+                    Failure::runtime(format!("cannot install a signal handler: {error}"))
+                })
+            };
+            Ok(Self {
+                interrupt: install(SignalKind::interrupt())?,
+                terminate: install(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    /// The name of the next signal received.
+    async fn next(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => "SIGINT",
+                _ = self.terminate.recv() => "SIGTERM",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_grace_period_default_is_the_servers() {
+        assert_eq!(
+            parse_seconds("10"),
+            Ok(h2grpc::server::DEFAULT_GRACE_PERIOD)
+        );
+    }
+}
