@@ -16,9 +16,11 @@ pub const RECURSION_LIMIT: u32 = 100;
 
 /// Walks the records of one message (or of one nested message, packed field or map entry).
 ///
-/// A `Decoder` is a [`quick_protobuf::BytesReader`] over exactly the bytes of the message being
-/// decoded, plus the [`Bytes`] those bytes live in, so that `string` and `bytes` values come out
-/// as zero-copy slices ([`Bytes::slice_ref`]) instead of copies.
+/// A `Decoder` holds the bytes of the message not yet decoded, and the [`Bytes`] they live in,
+/// so that `string` and `bytes` values come out as zero-copy slices ([`Bytes::slice`]) instead
+/// of copies. Each primitive value (a varint, a fixed-width number) is read by a
+/// [`quick_protobuf::BytesReader`] over what remains; the one-byte varint, which is most of them,
+/// is read inline.
 ///
 /// [`Message::merge_field`] is called once per record with the field number; it picks the
 /// method for the field's type (`d.string(&mut self.name)`), or [`Decoder::skip`] for a number it
@@ -27,10 +29,8 @@ pub const RECURSION_LIMIT: u32 = 100;
 pub struct Decoder<'a> {
     /// The whole received buffer: zero-copy values are slices of it.
     src: &'a Bytes,
-    /// The bytes of the message being decoded: a sub-slice of `src`.
-    buf: &'a [u8],
-    /// The position in `buf`; quick-protobuf keeps `start..end` and `end` is `buf.len()`.
-    reader: BytesReader,
+    /// What remains of the message being decoded: a sub-slice of `src`.
+    rest: &'a [u8],
     /// How many messages enclose this one.
     depth: u32,
     /// The field number of the current record (0 before the first).
@@ -45,11 +45,10 @@ impl<'a> Decoder<'a> {
         Self::scoped(src, src, 0)
     }
 
-    fn scoped(src: &'a Bytes, buf: &'a [u8], depth: u32) -> Self {
+    fn scoped(src: &'a Bytes, rest: &'a [u8], depth: u32) -> Self {
         Decoder {
             src,
-            buf,
-            reader: BytesReader::from_bytes(buf),
+            rest,
             depth,
             number: 0,
             wire_type: WireType::Varint,
@@ -60,8 +59,9 @@ impl<'a> Decoder<'a> {
     ///
     /// # Errors
     /// A truncated or invalid key ([`WireType`] documents which keys are refused).
+    #[inline]
     pub fn next_field(&mut self) -> Result<Option<u32>, DecodeError> {
-        if self.reader.is_eof() {
+        if self.rest.is_empty() {
             return Ok(None);
         }
         let (number, wire_type) = WireType::split_key(self.varint()?)?;
@@ -95,23 +95,43 @@ impl<'a> Decoder<'a> {
 
     // ===== Primitives, used by the kinds =====
 
-    /// Runs one quick-protobuf reader primitive on the current position.
+    /// Runs one quick-protobuf reader primitive on what remains, and moves past what it read.
+    #[inline]
     pub(crate) fn primitive<T>(
         &mut self,
         read: impl FnOnce(&mut BytesReader, &[u8]) -> quick_protobuf::Result<T>,
     ) -> Result<T, DecodeError> {
-        Ok(read(&mut self.reader, self.buf)?)
+        let mut reader = BytesReader::from_bytes(self.rest);
+        let value = read(&mut reader, self.rest)?;
+        self.rest = &self.rest[self.rest.len() - reader.len()..];
+        Ok(value)
     }
 
     /// A varint of up to 64 bits.
     ///
+    /// Most varints are one byte (every key of a field below 16, every length below 128), so
+    /// that case is taken first, inline; longer ones go to quick-protobuf's `read_varint64`.
+    #[inline]
+    pub(crate) fn varint(&mut self) -> Result<u64, DecodeError> {
+        match self.rest {
+            [byte, tail @ ..] if *byte < 0x80 => {
+                self.rest = tail;
+                Ok(u64::from(*byte))
+            }
+            _ => self.long_varint(),
+        }
+    }
+
+    /// A varint of two bytes or more.
+    ///
     /// quick-protobuf accepts a tenth byte above 1 and drops its extra bits; protobuf-go
     /// (`ConsumeVarint`) and prost refuse it, and so does this.
-    pub(crate) fn varint(&mut self) -> Result<u64, DecodeError> {
-        let before = self.reader.len();
-        let value = self.reader.read_varint64(self.buf)?;
-        let after = self.reader.len();
-        if before - after == 10 && self.buf[self.buf.len() - after - 1] > 1 {
+    #[inline(never)]
+    fn long_varint(&mut self) -> Result<u64, DecodeError> {
+        let before = self.rest;
+        let value = self.primitive(BytesReader::read_varint64)?;
+        let used = before.len() - self.rest.len();
+        if used == 10 && before[9] > 1 {
             return Err(DecodeError::VarintOverflow);
         }
         Ok(value)
@@ -129,27 +149,25 @@ impl<'a> Decoder<'a> {
     }
 
     /// The payload of a LEN record, after checking its length against what remains.
+    #[inline]
     pub(crate) fn len_delimited(&mut self) -> Result<&'a [u8], DecodeError> {
         let len = usize::try_from(self.varint()?).map_err(|_| DecodeError::Truncated)?;
-        let remaining = self.reader.len();
         // Checked before anything is sliced or allocated: a length is only a claim.
-        if len > remaining {
+        if len > self.rest.len() {
             return Err(DecodeError::Truncated);
         }
-        // The reader spans all of `buf`, so `read_bytes` only has to re-read the length we just
-        // checked; rewinding is not possible, so slice by hand and move the reader past it.
-        let start = self.buf.len() - remaining;
-        let end = start + len;
-        let payload = &self.buf[start..end];
-        self.reader = BytesReader::from_bytes(&self.buf[end..]);
-        self.buf = &self.buf[end..];
+        let (payload, rest) = self.rest.split_at(len);
+        self.rest = rest;
         Ok(payload)
     }
 
     /// A LEN payload as a zero-copy [`Bytes`].
     pub(crate) fn bytes_value(&mut self) -> Result<Bytes, DecodeError> {
         let payload = self.len_delimited()?;
-        Ok(self.src.slice_ref(payload))
+        // `payload` lies within `src` (every scope is a sub-slice of it), so its offset is the
+        // distance between the two pointers.
+        let offset = payload.as_ptr() as usize - self.src.as_ptr() as usize;
+        Ok(self.src.slice(offset..offset + payload.len()))
     }
 
     /// A LEN payload as a zero-copy UTF-8 string.
@@ -247,7 +265,7 @@ impl<'a> Decoder<'a> {
         packed.wire_type = K::WIRE_TYPE;
         // Fixed-width values: the count is known and bounded by the bytes present.
         values.reserve(if width > 1 { payload.len() / width } else { 0 });
-        while !packed.reader.is_eof() {
+        while !packed.rest.is_empty() {
             let mut value = K::Value::default();
             K::merge_value(&mut value, &mut packed)?;
             values.push(value);

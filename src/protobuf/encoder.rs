@@ -164,11 +164,22 @@ pub trait FieldSink {
 pub trait EncodeBuf: BufMut {
     /// Makes room for `additional` more bytes, so that encoding does not reallocate.
     fn reserve_for(&mut self, additional: usize);
+
+    /// Appends one byte (varints are written a byte at a time).
+    #[inline]
+    fn push_byte(&mut self, byte: u8) {
+        self.put_u8(byte);
+    }
 }
 
 impl EncodeBuf for Vec<u8> {
     fn reserve_for(&mut self, additional: usize) {
         self.reserve(additional);
+    }
+
+    #[inline]
+    fn push_byte(&mut self, byte: u8) {
+        self.push(byte);
     }
 }
 
@@ -199,7 +210,7 @@ pub(crate) struct Backend<'a, B>(&'a mut B);
 impl<B: EncodeBuf> WriterBackend for Backend<'_, B> {
     #[inline]
     fn pb_write_u8(&mut self, x: u8) -> quick_protobuf::Result<()> {
-        self.0.put_u8(x);
+        self.0.push_byte(x);
         Ok(())
     }
     #[inline]
