@@ -5,3 +5,4 @@ mod support;
 mod e2e_smoke;
 mod golden;
 mod protobuf_codec;
+mod tonic_interop;

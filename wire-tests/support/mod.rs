@@ -1,3 +1,4 @@
 //! Shared test helpers.
 
 pub(crate) mod everything;
+pub(crate) mod services;
