@@ -5,4 +5,5 @@ mod support;
 mod e2e_smoke;
 mod golden;
 mod protobuf_codec;
+mod same_wire;
 mod tonic_interop;
