@@ -1,9 +1,9 @@
 //! Interop with tonic 0.14, both directions, over loopback TCP.
 //!
-//! - [`tonic_client`]: tonic's generated clients against an h2grpc [`Server`] that serves the
-//!   tonic peer's behaviour (`support::services`).
-//! - [`h2grpc_client`]: h2grpc's [`Channel`] against the tonic peer's servers
-//!   (`wire-tests/tonic-peer`).
+//! - [`tonic_client`], [`tonic_client_protocol`]: tonic's generated clients against an h2grpc
+//!   [`Server`] that serves the tonic peer's behaviour (`support::services`).
+//! - [`h2grpc_client`], [`h2grpc_client_protocol`]: h2grpc's [`Channel`] against the tonic
+//!   peer's servers (`wire-tests/tonic-peer`).
 //!
 //! Each direction covers the same matrix: every RPC kind of every service, the services' own
 //! errors, UNIMPLEMENTED, Custom-Metadata (ASCII and `-bin`) both ways, trailing metadata,
@@ -13,7 +13,9 @@
 //! [`Channel`]: h2grpc::client::Channel
 
 mod h2grpc_client;
+mod h2grpc_client_protocol;
 mod tonic_client;
+mod tonic_client_protocol;
 
 /// The binary metadata value sent both ways: its base64 needs padding (`AAECA/8=`), so it also
 /// checks that each side reads the other's unpadded form.
