@@ -6,4 +6,6 @@ mod cli;
 mod e2e_smoke;
 mod golden;
 mod protobuf_codec;
+mod same_wire;
 mod services;
+mod tonic_interop;

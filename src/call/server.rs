@@ -148,7 +148,9 @@ pub fn request_cardinality(received: u64) -> Status {
 }
 
 /// Response-Headers: `:status 200`, `content-type: application/grpc`, then the handler's
-/// initial metadata, as tonic sends them.
+/// initial metadata, in the order of PROTOCOL-HTTP2.md's grammar (`Content-Type
+/// *Custom-Metadata`). tonic sends the same fields with the metadata first
+/// (`wire-tests/same_wire/responses.rs`).
 pub fn response_headers(metadata: Metadata) -> http::Response<()> {
     let mut headers = metadata.into_headers();
     // content-type goes first: build a new map only when there is metadata to follow it.

@@ -74,6 +74,7 @@ pub(crate) async fn serve_connection<T>(
                     body: Some(body),
                     respond: Some(respond),
                     stream: None,
+                    status_sent: false,
                 };
                 tokio::spawn(dispatch.dispatch(parts, call));
             }
@@ -92,6 +93,8 @@ pub(crate) struct ServerStream {
     body: Option<h2::RecvStream>,
     respond: Option<h2::server::SendResponse<Bytes>>,
     stream: Option<h2::SendStream<Bytes>>,
+    /// The response ended (END_STREAM went to `h2`): Trailers, or a headers-only response.
+    status_sent: bool,
 }
 
 impl ServerStream {
@@ -104,10 +107,11 @@ impl ServerStream {
 
     /// Sends a whole response that is only HEADERS (a rejection, or Trailers-Only).
     pub(crate) fn send_headers_only(&mut self, response: http::Response<()>) {
-        if let Some(mut respond) = self.respond.take()
-            && let Err(error) = respond.send_response(response, true)
-        {
-            tracing::debug!(%error, "could not send a Trailers-Only response");
+        if let Some(mut respond) = self.respond.take() {
+            match respond.send_response(response, true) {
+                Ok(_) => self.status_sent = true,
+                Err(error) => tracing::debug!(%error, "could not send a Trailers-Only response"),
+            }
         }
     }
 
@@ -154,14 +158,25 @@ impl ServerStream {
             },
             None => Ok(()),
         };
-        if let Err(error) = result {
-            tracing::debug!(%error, "could not send the status");
+        match result {
+            Ok(()) => self.status_sent = true,
+            Err(error) => tracing::debug!(%error, "could not send the status"),
         }
     }
 
     /// Resets the stream with CANCEL (PROTOCOL-HTTP2.md: how a server cancels a call, e.g. at
-    /// its deadline), unless it is already closed.
+    /// its deadline), unless the status already went out.
+    ///
+    /// After the status, an explicit RST_STREAM would do harm: `h2`'s `send_reset` drops every
+    /// frame still queued on the stream, the status included, so the client would see
+    /// RST_STREAM(CANCEL) (CANCELLED) instead of the status it was sent. Nothing is lost by
+    /// not resetting: the status ended the response, and if the client is still sending, `h2`
+    /// resets the stream with NO_ERROR once the call's handles are dropped, as PROTOCOL-HTTP2.md
+    /// asks of a server that closes early.
     pub(crate) fn send_cancel(&mut self) {
+        if self.status_sent {
+            return;
+        }
         if let Some(stream) = self.stream.as_mut() {
             stream.send_reset(h2::Reason::CANCEL);
         } else if let Some(respond) = self.respond.as_mut() {

@@ -3,3 +3,4 @@
 pub(crate) mod everything;
 pub(crate) mod net;
 pub(crate) mod process;
+pub(crate) mod services;
