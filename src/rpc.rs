@@ -1,6 +1,7 @@
 //! ⑥ The typed values of a call, shared by server and client: [`Request`], [`Response`],
 //! [`Streaming`] (messages coming in) and [`Sender`] (messages going out).
 
+use std::future::Future;
 use std::marker::PhantomData;
 use std::time::Duration;
 
@@ -203,17 +204,10 @@ impl<T: Message> Streaming<T> {
     /// DEADLINE_EXCEEDED when the call's deadline passes, or a transport failure; on the server,
     /// a malformed request stream.
     pub async fn message(&mut self) -> Result<Option<T>, Status> {
-        let next = async {
-            match &mut self.incoming {
-                Incoming::Request(body) => body.message().await,
-                Incoming::Response(body) => body.message().await,
-            }
-        };
-        match self.deadline {
-            None => next.await,
-            Some(deadline) => tokio::time::timeout_at(deadline, next)
-                .await
-                .unwrap_or_else(|_| Err(deadline_exceeded())),
+        match &mut self.incoming {
+            // A server handler's deadline is enforced by the server around the whole call.
+            Incoming::Request(body) => body.message().await,
+            Incoming::Response(body) => under_deadline(self.deadline, body.message()).await,
         }
     }
 
@@ -245,6 +239,26 @@ fn empty_metadata() -> &'static Metadata {
 
 pub(crate) fn deadline_exceeded() -> Status {
     Status::new(Code::DeadlineExceeded, "deadline exceeded")
+}
+
+/// Runs one step of a client call under its deadline: DEADLINE_EXCEEDED when the deadline
+/// passes first, and also when the call ended CANCELLED after the deadline passed (the server
+/// reset the stream at its own, equal deadline): PROTOCOL-HTTP2.md has the client report
+/// DEADLINE_EXCEEDED then, built locally, whatever the server said.
+pub(crate) async fn under_deadline<T>(
+    deadline: Option<Instant>,
+    step: impl Future<Output = Result<T, Status>>,
+) -> Result<T, Status> {
+    let Some(deadline) = deadline else {
+        return step.await;
+    };
+    match tokio::time::timeout_at(deadline, step).await {
+        Err(_) => Err(deadline_exceeded()),
+        Ok(Err(status)) if status.code() == Code::Cancelled && Instant::now() >= deadline => {
+            Err(deadline_exceeded())
+        }
+        Ok(result) => result,
+    }
 }
 
 // ===== Sender =====
@@ -317,15 +331,7 @@ impl<T: Message> Sender<T> {
                 .send(Outgoing::Messages(data))
                 .await
                 .map_err(|_| Status::new(Code::Cancelled, "the call is over")),
-            Outbound::Client(body) => {
-                let send = body.send(data);
-                match self.deadline {
-                    None => send.await,
-                    Some(deadline) => tokio::time::timeout_at(deadline, send)
-                        .await
-                        .unwrap_or_else(|_| Err(deadline_exceeded())),
-                }
-            }
+            Outbound::Client(body) => under_deadline(self.deadline, body.send(data)).await,
         }
     }
 

@@ -26,7 +26,7 @@ use crate::call::client::{request_headers, response_cardinality};
 use crate::framing::{self, DEFAULT_MAX_MESSAGE_SIZE};
 use crate::metadata::Metadata;
 use crate::protobuf::Message;
-use crate::rpc::{Request, Response, Sender, Streaming, deadline_exceeded};
+use crate::rpc::{Request, Response, Sender, Streaming, under_deadline};
 use crate::status::{Code, Status};
 use crate::transport::client::{ClientConnection, RequestBody, ResponseBody};
 use crate::transport::settings::Http2Settings;
@@ -366,13 +366,8 @@ async fn with_deadline<T>(
     deadline: Option<Instant>,
     call: impl Future<Output = Result<T, Status>>,
 ) -> Result<T, Status> {
-    match deadline {
-        None => call.await,
-        // Dropping the call's streams at the deadline resets them with CANCEL.
-        Some(deadline) => tokio::time::timeout_at(deadline, call)
-            .await
-            .unwrap_or_else(|_| Err(deadline_exceeded())),
-    }
+    // Dropping the call's streams at the deadline resets them with CANCEL.
+    under_deadline(deadline, call).await
 }
 
 /// A client-streaming call in progress.
