@@ -4,7 +4,7 @@
 //! cargo bench --bench codec
 //! ```
 //!
-//! Both sides encode into a fresh buffer sized by `encoded_len` and decode from a `Bytes`, which
+//! Both sides encode into a fresh `Vec` sized by `encoded_len` and decode from a `Bytes`, which
 //! is what a gRPC stack does with each message. prost uses its defaults (`String`, `Vec<u8>`),
 //! as tonic-build generates them; h2grpc's `string` and `bytes` fields are zero-copy slices of
 //! the received buffer, which is where its decoding advantage comes from.
@@ -98,7 +98,7 @@ where
     let mut group = c.benchmark_group(format!("codec/{name}"));
     group.throughput(Throughput::Bytes(wire.len() as u64));
     group.bench_function(BenchmarkId::new("encode", "h2grpc"), |b| {
-        b.iter(|| black_box(black_box(ours).encode_to_bytes()));
+        b.iter(|| black_box(black_box(ours).encode_to_vec()));
     });
     group.bench_function(BenchmarkId::new("encode", "prost"), |b| {
         b.iter(|| black_box(black_box(theirs).encode_to_vec()));
@@ -208,7 +208,7 @@ fn count(case: &str) {
         let theirs = P::decode(wire.clone()).unwrap();
         for _ in 0..n {
             match what {
-                "encode/h2grpc" => drop(black_box(black_box(ours).encode_to_bytes())),
+                "encode/h2grpc" => drop(black_box(black_box(ours).encode_to_vec())),
                 "encode/prost" => drop(black_box(black_box(&theirs).encode_to_vec())),
                 "decode/h2grpc" => drop(black_box(O::decode(black_box(wire.clone())).unwrap())),
                 "decode/prost" => drop(black_box(P::decode(black_box(wire.clone())).unwrap())),

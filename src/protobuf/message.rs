@@ -36,6 +36,13 @@ pub trait Message: Default {
         self.encode_fields(&mut Encoder::new(buf));
     }
 
+    /// The encoded message, in a `Vec` of exactly its size.
+    fn encode_to_vec(&self) -> Vec<u8> {
+        let mut buf = Vec::with_capacity(self.encoded_len());
+        self.encode_fields(&mut Encoder::new(&mut buf));
+        buf
+    }
+
     /// The encoded message, in a buffer of exactly its size.
     fn encode_to_bytes(&self) -> Bytes {
         let mut buf = Vec::with_capacity(self.encoded_len());
