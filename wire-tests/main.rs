@@ -1,7 +1,10 @@
 //! The wire tests: one test binary, one module per layer or peer.
+#![forbid(unsafe_code)]
 
 mod support;
 
 mod e2e_smoke;
+mod end_to_end;
 mod golden;
+mod misbehaving_peer;
 mod protobuf_codec;

@@ -1,3 +1,7 @@
 //! Shared test helpers.
 
 pub(crate) mod everything;
+pub(crate) mod messages;
+pub(crate) mod net;
+pub(crate) mod raw_frames;
+pub(crate) mod raw_h2;
