@@ -257,8 +257,10 @@ async fn respond_streaming(
                 stream.send_cancel();
                 return;
             }
-            item = outgoing.recv() => {
-                let Some(item) = item else { continue };
+            // Once every Sender is gone `recv` returns None at once, forever: the pattern
+            // disables this branch then, so that the handler (which may well carry on without
+            // its Sender) is polled instead of this loop spinning on None.
+            Some(item) = outgoing.recv() => {
                 if let Err(status) = send_item(&mut stream, &mut call, item, &mut trailers, deadline).await {
                     tracing::debug!(%status, "could not send a response message");
                     return;

@@ -269,3 +269,28 @@ async fn server_ends_a_bidi_call_early_with_ok() {
     );
     within("the sender to stop", sender).await.unwrap();
 }
+
+/// A handler may drop its `Sender` and carry on reading: the call must still run to the
+/// handler's status (the response stream is not "over" just because nothing more will be
+/// sent on it).
+#[tokio::test]
+async fn handler_drops_its_sender_early() {
+    let watch = Watch::default();
+    let (server, _) = start(&watch).await;
+    let channel = connect(&server.target).await;
+    let (mut tx, mut rx) = channel
+        .bidi_streaming::<HelloRequest, HelloReply>("/test.Cancel/DropsSender", Request::new(()))
+        .await
+        .unwrap();
+    for name in ["a", "b", "c"] {
+        tx.send(&hello(name)).await.unwrap();
+    }
+    tx.finish().await.unwrap();
+    let status = within("the handler's status", rx.message())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (status.code(), status.message()),
+        (Code::Aborted, "counted 3")
+    );
+}

@@ -7,7 +7,7 @@ use h2grpc::services::hello::{HelloReply, HelloRequest};
 use h2grpc::status::{Code, Status};
 
 use super::{connect, hello, reply};
-use crate::support::net::TestServer;
+use crate::support::net::{TestServer, within};
 use crate::support::raw_h2::{RawClient, framed_message};
 
 /// The interop `special_status_message`.
@@ -50,6 +50,40 @@ fn server() -> Server {
                 Err(Status::new(Code::Ok, "all good ☺"))
             },
         )
+}
+
+/// Every code from 1 to 16 returned by a unary and by a bidi handler reaches the client with
+/// its message (interop `status_code_and_message` does code 2 on both kinds).
+#[tokio::test]
+async fn status_code_and_message() {
+    let server = TestServer::start(server()).await;
+    let channel = connect(&server.target).await;
+    for number in 1..=16 {
+        let code = Code::from_i32(number);
+        let message = format!("test status message {code}");
+        let request = Request::new(hello(&format!("{number} {message}")));
+        let status = within(
+            "a unary status",
+            channel.unary::<_, HelloReply>("/test.Status/Unary", request),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!((status.code(), status.message()), (code, message.as_str()));
+
+        let (mut tx, mut rx) = within(
+            "a bidi call",
+            channel
+                .bidi_streaming::<HelloRequest, HelloReply>("/test.Status/Bidi", Request::new(())),
+        )
+        .await
+        .unwrap();
+        within("a send", tx.send(&hello(&format!("{number} {message}"))))
+            .await
+            .unwrap();
+        within("the half-close", tx.finish()).await.unwrap();
+        let status = within("a bidi status", rx.message()).await.unwrap_err();
+        assert_eq!((status.code(), status.message()), (code, message.as_str()));
+    }
 }
 
 /// Code 0 with a message: the client API reports OK as the end of the stream, so read the
