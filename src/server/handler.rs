@@ -232,7 +232,7 @@ async fn respond_single<Resp: Message>(
             }
         }
         Ok(Err(status)) => status,
-        Err(panic) => panic_status(&panic),
+        Err(panic) => panic_status(panic),
     };
     stream.send_status(&mut call, &status);
 }
@@ -281,7 +281,7 @@ async fn respond_streaming(
     let status = match outcome {
         Ok(Ok(())) => Status::ok(),
         Ok(Err(status)) => status,
-        Err(panic) => panic_status(&panic),
+        Err(panic) => panic_status(panic),
     };
     stream.send_status(&mut call, &status.with_metadata(trailers));
 }
@@ -325,7 +325,9 @@ fn deadline_status() -> Status {
     )
 }
 
-fn panic_status(panic: &(dyn Any + Send)) -> Status {
+/// Takes the payload by value: a `&Box<dyn Any>` would coerce to `&dyn Any` *of the box*,
+/// and no downcast to the message inside would ever succeed.
+fn panic_status(panic: Box<dyn Any + Send>) -> Status {
     let what = panic
         .downcast_ref::<&str>()
         .copied()

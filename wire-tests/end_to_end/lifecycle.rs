@@ -33,6 +33,49 @@ fn hello_server() -> Server {
     )
 }
 
+/// A panicking handler ends its call UNKNOWN (statuscodes.md: the application "throws"); the
+/// connection and the server carry on.
+#[tokio::test]
+async fn handler_panic() {
+    let server = hello_server()
+        .unary("/test.Life/Panic", |_: Request<HelloRequest>| async move {
+            if true {
+                panic!("boom");
+            }
+            Ok(Response::new(HelloReply::default()))
+        })
+        .server_streaming(
+            "/test.Life/PanicMidStream",
+            |_: Request<HelloRequest>, mut tx| async move {
+                tx.send(&reply("before")).await?;
+                if true {
+                    panic!("boom again");
+                }
+                Ok(())
+            },
+        );
+    let server = TestServer::start(server).await;
+    let channel = connect(&server.target).await;
+    let status = channel
+        .unary::<_, HelloReply>("/test.Life/Panic", Request::new(hello("x")))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unknown, "{status:?}");
+    assert!(status.message().contains("boom"), "{status:?}");
+
+    let mut stream = channel
+        .server_streaming::<_, HelloReply>("/test.Life/PanicMidStream", Request::new(hello("x")))
+        .await
+        .unwrap();
+    assert_eq!(stream.message().await.unwrap().unwrap().message, "before");
+    assert_eq!(stream.message().await.unwrap_err().code(), Code::Unknown);
+
+    // Same connection, then a new one.
+    assert_eq!(say_hello(&channel, "again").await.unwrap(), "hello again");
+    let fresh = connect(&server.target).await;
+    assert_eq!(say_hello(&fresh, "anew").await.unwrap(), "hello anew");
+}
+
 fn slow_server(started: &Flag, dropped: &Flag, sleep: Duration) -> Server {
     let (started, dropped) = (started.clone(), dropped.clone());
     hello_server().unary("/test.Life/Slow", move |_: Request<HelloRequest>| {
