@@ -278,12 +278,18 @@ async fn respond_streaming(
             return;
         }
     }
-    let status = match outcome {
+    let mut status = match outcome {
         Ok(Ok(())) => Status::ok(),
         Ok(Err(status)) => status,
         Err(panic) => panic_status(panic),
     };
-    stream.send_status(&mut call, &status.with_metadata(trailers));
+    // The trailers set with `Sender::set_trailers` join whatever metadata the handler put on
+    // its error status (`Status::with_metadata`): replacing it would lose the latter.
+    let own = status.metadata_mut().as_headers_mut();
+    for (name, value) in trailers.as_headers() {
+        own.append(name, value.clone());
+    }
+    stream.send_status(&mut call, &status);
 }
 
 async fn send_item(

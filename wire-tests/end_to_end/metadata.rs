@@ -232,6 +232,30 @@ async fn metadata_on_an_error_status() {
     assert_eq!(&detail[..], [0, 1, 2, 255]);
 }
 
+/// The same from a streaming handler, after a message (sent in the Trailers).
+#[tokio::test]
+async fn metadata_on_an_error_status_after_messages() {
+    let server = TestServer::start(server()).await;
+    let channel = connect(&server.target).await;
+    let mut stream = channel
+        .server_streaming::<_, HelloReply>("/test.Metadata/FailStream", Request::new(hello("x")))
+        .await
+        .unwrap();
+    assert_eq!(stream.message().await.unwrap().unwrap().message, "first");
+    let status = stream.message().await.unwrap_err();
+    assert_eq!(
+        (status.code(), status.message()),
+        (Code::FailedPrecondition, "no")
+    );
+    assert_eq!(
+        status.metadata().get("x-reason"),
+        Some("quota"),
+        "{status:?}"
+    );
+    let detail = status.metadata().get_bin("x-detail-bin").unwrap().unwrap();
+    assert_eq!(&detail[..], [0, 1, 2, 255]);
+}
+
 /// 20 entries of 1 KiB: more than the 16 KiB SETTINGS_MAX_HEADER_LIST_SIZE both sides set.
 fn flood() -> Metadata {
     let mut metadata = Metadata::new();
