@@ -6,8 +6,13 @@
 //! - the handler finishes: its response (or its error) goes out, then the status;
 //! - the client resets the stream (RST_STREAM(CANCEL), or the connection drops): the handler
 //!   future is dropped, which cancels it;
-//! - the deadline (`grpc-timeout`) passes: the handler is dropped, DEADLINE_EXCEEDED is sent,
-//!   then RST_STREAM(CANCEL) (PROTOCOL-HTTP2.md);
+//! - the deadline (`grpc-timeout`) passes: the handler is dropped and DEADLINE_EXCEEDED is sent
+//!   (as grpc-js does; grpc-go sends a bare RST_STREAM(CANCEL)). PROTOCOL-HTTP2.md says of
+//!   RST_STREAM(CANCEL) that "servers should only use this mechanism when they need to cancel a
+//!   call but the payload byte sequence is incomplete", and an explicit reset would also make
+//!   `h2` discard the status still queued. If the client is still sending, `h2` follows the
+//!   status with RST_STREAM(NO_ERROR) once the stream's handles are dropped, as the spec asks
+//!   of a server that ends a call early;
 //! - the handler panics: the panic is caught, the call ends UNKNOWN (statuscodes.md: "Application
 //!   throws an exception"), and the server carries on.
 
@@ -206,7 +211,6 @@ async fn respond_single<Resp: Message>(
         () = stream.reset() => return,
         () = sleep_until(deadline) => {
             stream.send_status(&mut call, &deadline_status());
-            stream.send_cancel();
             return;
         }
     };
@@ -254,7 +258,6 @@ async fn respond_streaming(
             () = stream.reset() => return,
             () = sleep_until(deadline) => {
                 stream.send_status(&mut call, &deadline_status());
-                stream.send_cancel();
                 return;
             }
             // Once every Sender is gone `recv` returns None at once, forever: the pattern

@@ -159,16 +159,6 @@ impl ServerStream {
         }
     }
 
-    /// Resets the stream with CANCEL (PROTOCOL-HTTP2.md: how a server cancels a call, e.g. at
-    /// its deadline), unless it is already closed.
-    pub(crate) fn send_cancel(&mut self) {
-        if let Some(stream) = self.stream.as_mut() {
-            stream.send_reset(h2::Reason::CANCEL);
-        } else if let Some(respond) = self.respond.as_mut() {
-            respond.send_reset(h2::Reason::CANCEL);
-        }
-    }
-
     /// Resolves when the client resets the stream (RST_STREAM, e.g. CANCEL) or the connection
     /// goes away: the call is then cancelled.
     pub(crate) async fn reset(&mut self) {
