@@ -127,6 +127,38 @@ async fn graceful_shutdown_lets_calls_finish() {
     assert_eq!(status.code(), Code::Unavailable, "{status:?}");
 }
 
+/// A call still running when the grace period ends is cut off: `serve_with_shutdown` returns,
+/// the handler is dropped and the client learns the call is over (UNAVAILABLE: the connection
+/// went away).
+#[tokio::test]
+async fn graceful_shutdown_cuts_off_calls_after_the_grace_period() {
+    let (started, dropped) = (Flag::new(), Flag::new());
+    let server = slow_server(&started, &dropped, Duration::from_secs(3600))
+        .grace_period(Duration::from_millis(300));
+    let mut server = TestServer::start(server).await;
+    let channel = connect(&server.target).await;
+    let in_flight = {
+        let channel = channel.clone();
+        tokio::spawn(async move {
+            channel
+                .unary::<_, HelloReply>("/test.Life/Slow", Request::new(hello("x")))
+                .await
+        })
+    };
+    assert!(started.wait().await, "the slow call never started");
+    server.signal_shutdown();
+    server.join().await.unwrap();
+    assert!(
+        dropped.wait().await,
+        "the handler outlived the grace period"
+    );
+    let status = within("the call in flight", in_flight)
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+}
+
 /// 100 concurrent unary calls on one channel, cloned across tasks.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_unary_calls() {
