@@ -276,8 +276,8 @@ impl Channel {
             let data = self.encode(&message)?;
             let (mut body, mut response) = self.start(path, metadata, timeout).await?;
             // The one message, with END_STREAM on its last DATA frame.
-            body.send_last(data).await?;
-            let headers = response.headers().await?.clone();
+            let sent = body.send_last(data).await;
+            let headers = answer_despite_send(sent, &mut response).await?.clone();
             let Some(message) = response.message::<Resp>().await? else {
                 return Err(response_cardinality(0));
             };
@@ -307,8 +307,8 @@ impl Channel {
             let (metadata, message) = request.into_parts();
             let data = self.encode(&message)?;
             let (mut body, mut response) = self.start(path, metadata, timeout).await?;
-            body.send_last(data).await?;
-            response.headers().await?;
+            let sent = body.send_last(data).await;
+            answer_despite_send(sent, &mut response).await?;
             Ok(Streaming::responses(response, deadline))
         };
         with_deadline(deadline, call).await
@@ -348,6 +348,26 @@ impl Channel {
             Streaming::responses(response, deadline),
         ))
     }
+}
+
+/// The Response-Headers of a call whose request was sent with `sent` as the outcome.
+///
+/// A server may answer before it has read the whole request, e.g. RESOURCE_EXHAUSTED as soon
+/// as a message prefix declares more than its limit, and then stop the rest with
+/// RST_STREAM(NO_ERROR) (RFC 9113 §8.1: "a server MAY request that the client abort
+/// transmission of a request without error by sending a RST_STREAM with an error code of
+/// NO_ERROR after sending a complete response"). Sending then fails, but the server's status is
+/// the call's real outcome, so the response decides and the failed send is only logged. (If the
+/// send failed because the stream or connection broke, the response fails the same way.)
+async fn answer_despite_send(
+    sent: Result<(), Status>,
+    response: &mut ResponseBody,
+) -> Result<&Metadata, Status> {
+    let headers = response.headers().await;
+    if let Err(send_error) = sent {
+        tracing::debug!(%send_error, "sending the request failed; reading the response");
+    }
+    headers
 }
 
 async fn with_deadline<T>(

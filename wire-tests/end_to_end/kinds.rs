@@ -251,6 +251,24 @@ fn expect_resource_exhausted(result: Result<Response<Blob>, Status>) -> Status {
     status
 }
 
+/// The server refuses a 5 MiB request: RESOURCE_EXHAUSTED (statuscodes.md), which the client
+/// must report even though it is still sending when the server answers.
+#[tokio::test]
+async fn request_over_the_server_limit() {
+    let server = TestServer::start(blob_server()).await;
+    let channel = connect_with(&server.target, config(8 * MIB, 8 * MIB)).await;
+    let request = Request::new(Blob::of_encoded_len(1, 5 * MIB));
+    let status = expect_resource_exhausted(channel.unary("/test.Kinds/Echo", request).await);
+    assert!(status.message().contains("limit"), "{status:?}");
+    // The connection is still good.
+    let small: Blob = channel
+        .unary("/test.Kinds/Echo", Request::new(Blob::with_body(1, 10)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(small.body.len(), 10);
+}
+
 /// The client refuses a 5 MiB response.
 #[tokio::test]
 async fn response_over_the_client_limit() {
