@@ -588,3 +588,54 @@ async fn connection_dropped_mid_call() {
     assert_eq!(status.code(), Code::Unavailable, "{status:?}");
     drop(stream);
 }
+
+/// A call made after the server's GOAWAY arrived, while the old connection is still open for a
+/// call in flight: GOAWAY means "no new streams here", so the call must go out on a new
+/// connection (PROTOCOL-HTTP2.md: unprocessed streams "are retried elsewhere"), not fail
+/// UNAVAILABLE.
+#[tokio::test]
+async fn call_after_goaway_while_the_old_connection_drains() {
+    let (mut server, channel) = setup().await;
+    let long = {
+        let channel = channel.clone();
+        tokio::spawn(async move {
+            let mut stream = channel
+                .server_streaming::<_, HelloReply>(PATH, Request::new(hello("long")))
+                .await?;
+            stream.message().await
+        })
+    };
+    let mut first = server.next_call().await;
+    let mut first_stream = first.send_grpc_headers();
+    first.control.graceful_shutdown();
+    // Give the GOAWAY (and h2's follow-up GOAWAY after its PING) time to reach the client.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let (call, mut raw) = unary(&mut server, &channel).await;
+    assert_eq!(raw.connection, 1);
+    let mut stream = raw.send_grpc_headers();
+    stream
+        .send_data(framed_message(&reply("new connection")), false)
+        .unwrap();
+    stream
+        .send_trailers(trailers(&[("grpc-status", "0")]))
+        .unwrap();
+    assert_eq!(
+        outcome(call).await.unwrap().into_inner().message,
+        "new connection"
+    );
+
+    // The call in flight on the old connection still finishes.
+    first_stream
+        .send_data(framed_message(&reply("old")), false)
+        .unwrap();
+    first_stream
+        .send_trailers(trailers(&[("grpc-status", "0")]))
+        .unwrap();
+    let message = within("the old call", long)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(message.message, "old");
+}
