@@ -350,3 +350,22 @@ async fn frame_boundaries_are_not_message_boundaries() {
     let answer = raw.call(raw.request(COUNT), many.freeze()).await;
     assert_eq!(unary_reply(&answer), "50");
 }
+
+/// A client that speaks HTTP/1.1 instead of HTTP/2 prior knowledge gets its connection closed,
+/// and the server carries on.
+#[tokio::test]
+async fn http1_request() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (server, raw) = start().await;
+    let mut tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    tcp.write_all(b"POST /test.Peer/Unary HTTP/1.1\r\nHost: x\r\ncontent-length: 0\r\n\r\n")
+        .await
+        .unwrap();
+    let mut rest = Vec::new();
+    // The server's SETTINGS may arrive before it closes; what matters is that it closes.
+    let _ = within("the server to close", tcp.read_to_end(&mut rest)).await;
+    let answer = raw
+        .call(raw.request(UNARY), framed_message(&hello("still")))
+        .await;
+    assert_eq!(unary_reply(&answer), "hi still");
+}
