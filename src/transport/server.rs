@@ -42,12 +42,17 @@ pub(crate) async fn serve_connection<T>(
         .max_concurrent_streams(settings.max_concurrent_streams)
         .max_send_buffer_size(settings.max_send_buffer)
         .handshake::<_, Bytes>(io);
-    let mut connection = match handshake.await {
-        Ok(connection) => connection,
-        Err(error) => {
-            tracing::debug!(%error, "HTTP/2 handshake failed");
-            return;
-        }
+    // A client that never completes the handshake has no call to finish: a shutdown drops it
+    // at once rather than waiting the whole grace period for it.
+    let mut connection = tokio::select! {
+        handshake = handshake => match handshake {
+            Ok(connection) => connection,
+            Err(error) => {
+                tracing::debug!(%error, "HTTP/2 handshake failed");
+                return;
+            }
+        },
+        _ = shutdown.wait_for(|shutting_down| *shutting_down) => return,
     };
     let mut shutting_down = *shutdown.borrow();
     if shutting_down {

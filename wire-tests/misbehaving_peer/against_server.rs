@@ -369,3 +369,15 @@ async fn http1_request() {
         .await;
     assert_eq!(unary_reply(&answer), "hi still");
 }
+
+/// A connection that never sends the HTTP/2 preface does not hold up a graceful shutdown
+/// until the grace period ends.
+#[tokio::test]
+async fn silent_connection_and_shutdown() {
+    let server =
+        TestServer::start(server().grace_period(std::time::Duration::from_secs(3600))).await;
+    let _silent = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    // Let the server accept it.
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    server.stop().await;
+}
