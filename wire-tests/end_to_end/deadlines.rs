@@ -103,7 +103,7 @@ async fn deadline_mid_stream() {
     let dropped = Flag::new();
     let server = TestServer::start(sleeping_server(&dropped)).await;
     let channel = connect(&server.target).await;
-    let request = Request::new(hello("x")).with_timeout(Duration::from_millis(300));
+    let request = Request::new(hello("x")).with_timeout(Duration::from_secs(1));
     let mut stream = channel
         .server_streaming::<_, HelloReply>("/test.Sleep/AfterTwo", request)
         .await
@@ -150,7 +150,7 @@ async fn server_enforces_grpc_timeout_streaming() {
     let mut request = raw.request("/test.Sleep/AfterTwo");
     request
         .headers_mut()
-        .insert("grpc-timeout", HeaderValue::from_static("300000u"));
+        .insert("grpc-timeout", HeaderValue::from_static("1000000u"));
     let answer = raw.call(request, framed_message(&hello("x"))).await;
     assert_eq!(answer.status, Some(http::StatusCode::OK), "{answer:#?}");
     let messages = crate::support::raw_h2::messages_in(&answer.data);

@@ -15,6 +15,19 @@ use crate::support::net::{TestServer, within};
 const MESSAGE: usize = 64 * 1024;
 const TOTAL: u64 = 320; // 20 MiB
 
+/// Waits until `count` has started and then held still for 300 ms; returns it.
+async fn stalled(count: &AtomicU64) -> u64 {
+    let mut last = 0;
+    loop {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let now = count.load(Ordering::SeqCst);
+        if now > 0 && now == last {
+            return now;
+        }
+        last = now;
+    }
+}
+
 /// A server-streaming handler sends 20 MiB in 64 KiB messages to a client that does not read
 /// at first. `Sender::send` must block once the client's stream window (1 MiB, 16 messages) and
 /// whatever h2grpc queues ahead of the network are full, so the count of messages the handler
@@ -42,22 +55,10 @@ async fn slow_reader_holds_the_sender_back() {
         .unwrap();
 
     // Wait until the handler stops making progress (the count holds still for 300 ms).
-    let mut last = u64::MAX;
-    within("the sender to stall", async {
-        loop {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            let now = sent.load(Ordering::SeqCst);
-            if now == last {
-                break;
-            }
-            last = now;
-        }
-    })
-    .await;
+    let last = within("the sender to stall", stalled(&sent)).await;
     // The window holds 16 messages; the handler's queue (OUTGOING_QUEUE, 16) could add as
     // many again. 80 leaves slack and is still a quarter of the total. (h2grpc observes 16:
     // the handler is not polled while a send waits for the window.)
-    assert!(last > 0, "nothing was sent at all");
     assert!(
         last < 80,
         "the handler sent {last} of {TOTAL} messages to a client that read none"
@@ -119,21 +120,9 @@ async fn slow_handler_holds_the_client_back() {
         call.finish().await
     });
 
-    let mut last = u64::MAX;
-    within("the client to stall", async {
-        loop {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            let now = sent.load(Ordering::SeqCst);
-            if now == last {
-                break;
-            }
-            last = now;
-        }
-    })
-    .await;
+    let last = within("the client to stall", stalled(&sent)).await;
     // The server's 1 MiB stream window holds 16 messages (h2 gives a sender no capacity
     // beyond the window, so its 400 KiB send buffer adds nothing).
-    assert!(last > 0, "nothing was sent at all");
     assert!(
         last < 80,
         "the client sent {last} of {TOTAL} messages to a handler that read one"

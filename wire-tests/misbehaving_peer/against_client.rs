@@ -543,8 +543,7 @@ async fn goaway_covering_the_call() {
     let (mut server, channel) = setup().await;
     let (call, mut raw) = unary(&mut server, &channel).await;
     assert_eq!(raw.connection, 0);
-    raw.control.graceful_shutdown();
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    raw.control.graceful_shutdown().await;
     let mut stream = raw.send_grpc_headers();
     stream
         .send_data(framed_message(&reply("finished")), false)
@@ -590,26 +589,33 @@ async fn connection_dropped_mid_call() {
 }
 
 /// A call made after the server's GOAWAY arrived, while the old connection is still open for a
-/// call in flight: GOAWAY means "no new streams here", so the call must go out on a new
-/// connection (PROTOCOL-HTTP2.md: unprocessed streams "are retried elsewhere"), not fail
-/// UNAVAILABLE.
+/// call in flight, goes out on a new connection (RFC 9113 §6.8: "Receivers of a GOAWAY frame
+/// MUST NOT open additional streams on the connection, although a new connection can be
+/// established for new streams"), and succeeds: it must not fail UNAVAILABLE.
 #[tokio::test]
 async fn call_after_goaway_while_the_old_connection_drains() {
     let (mut server, channel) = setup().await;
+    let (first_arrived, first_seen) = tokio::sync::oneshot::channel();
     let long = {
         let channel = channel.clone();
         tokio::spawn(async move {
             let mut stream = channel
                 .server_streaming::<_, HelloReply>(PATH, Request::new(hello("long")))
                 .await?;
+            let _ = first_arrived.send(stream.message().await);
             stream.message().await
         })
     };
     let mut first = server.next_call().await;
     let mut first_stream = first.send_grpc_headers();
-    first.control.graceful_shutdown();
-    // Give the GOAWAY (and h2's follow-up GOAWAY after its PING) time to reach the client.
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    first.control.graceful_shutdown().await;
+    // A message queued after the GOAWAY goes out after it: once the client has the message, it
+    // has processed the GOAWAY.
+    first_stream
+        .send_data(framed_message(&reply("before")), false)
+        .unwrap();
+    let before = within("the first message", first_seen).await.unwrap();
+    assert_eq!(before.unwrap().unwrap().message, "before");
 
     let (call, mut raw) = unary(&mut server, &channel).await;
     assert_eq!(raw.connection, 1);
@@ -627,7 +633,7 @@ async fn call_after_goaway_while_the_old_connection_drains() {
 
     // The call in flight on the old connection still finishes.
     first_stream
-        .send_data(framed_message(&reply("old")), false)
+        .send_data(framed_message(&reply("after")), false)
         .unwrap();
     first_stream
         .send_trailers(trailers(&[("grpc-status", "0")]))
@@ -637,5 +643,5 @@ async fn call_after_goaway_while_the_old_connection_drains() {
         .unwrap()
         .unwrap()
         .unwrap();
-    assert_eq!(message.message, "old");
+    assert_eq!(message.message, "after");
 }

@@ -9,7 +9,7 @@ use h2grpc::protobuf::Message;
 use h2grpc::status::{Code, percent_decode};
 use http::{HeaderMap, HeaderValue};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use super::net::within;
 
@@ -244,14 +244,17 @@ pub(crate) struct ConnectionControl(mpsc::UnboundedSender<Command>);
 
 #[derive(Debug)]
 enum Command {
-    GracefulShutdown,
+    GracefulShutdown(oneshot::Sender<()>),
     Drop,
 }
 
 impl ConnectionControl {
-    /// h2's graceful shutdown: GOAWAY covering every stream already open.
-    pub(crate) fn graceful_shutdown(&self) {
-        let _ = self.0.send(Command::GracefulShutdown);
+    /// h2's graceful shutdown: GOAWAY covering every stream already open. Returns once h2 has
+    /// it, so that frames queued afterwards go out after the GOAWAY.
+    pub(crate) async fn graceful_shutdown(&self) {
+        let (done, applied) = oneshot::channel();
+        let _ = self.0.send(Command::GracefulShutdown(done));
+        let _ = within("the GOAWAY to be queued", applied).await;
     }
 
     /// Drops the connection, closing the socket without GOAWAY.
@@ -326,7 +329,10 @@ async fn serve(
                 Some(Err(_)) | None => break,
             },
             Some(command) = commands.recv() => match command {
-                Command::GracefulShutdown => connection.graceful_shutdown(),
+                Command::GracefulShutdown(done) => {
+                    connection.graceful_shutdown();
+                    let _ = done.send(());
+                }
                 Command::Drop => break,
             },
         }
