@@ -274,6 +274,28 @@ async fn grpc_status_wins_over_http_status() {
     assert_eq!(failed(call).await.code(), Code::FailedPrecondition);
 }
 
+/// A 1xx informational response before the real one is skipped, not mapped to a code
+/// (http-grpc-status-mapping.md); h2 does this below h2grpc.
+#[tokio::test]
+async fn informational_response_is_skipped() {
+    let (mut server, channel) = setup().await;
+    let (call, mut raw) = unary(&mut server, &channel).await;
+    raw.respond
+        .send_informational(http_response(103, None))
+        .unwrap();
+    let mut stream = raw.send_grpc_headers();
+    stream
+        .send_data(framed_message(&reply("after 103")), false)
+        .unwrap();
+    stream
+        .send_trailers(trailers(&[("grpc-status", "0")]))
+        .unwrap();
+    assert_eq!(
+        outcome(call).await.unwrap().into_inner().message,
+        "after 103"
+    );
+}
+
 /// `content-type: text/html` on a 200 answer: not gRPC, INTERNAL.
 #[tokio::test]
 async fn wrong_content_type() {
