@@ -1,10 +1,12 @@
 //! The wire tests: one test binary, one module per layer or peer.
+#![forbid(unsafe_code)]
 
 mod support;
 
 mod cli;
-mod e2e_smoke;
+mod end_to_end;
 mod golden;
+mod misbehaving_peer;
 mod protobuf_codec;
 mod same_wire;
 mod services;

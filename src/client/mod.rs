@@ -245,11 +245,23 @@ impl Channel {
         metadata: Metadata,
         timeout: Option<Duration>,
     ) -> Result<(RequestBody, ResponseBody), Status> {
+        let max_recv = self.inner.config.max_recv_message_size;
         let connection = self.connection().await?;
-        let head = request_headers(&self.inner.origin, path, timeout, metadata)?;
-        connection
-            .start_call(head, self.inner.config.max_recv_message_size)
-            .await
+        let head = request_headers(&self.inner.origin, path, timeout, metadata.clone())?;
+        match connection.start_call(head, max_recv).await {
+            // The connection was going away (the server's GOAWAY arrived, or the socket closed)
+            // and h2 refused the new stream before its HEADERS left: nothing reached the
+            // server, so the call goes out once more on a new connection. RFC 9113 §6.8:
+            // "Receivers of a GOAWAY frame MUST NOT open additional streams on the connection,
+            // although a new connection can be established for new streams."
+            Err(status) if connection.is_closed() => {
+                tracing::debug!(%status, "connection going away; starting the call on a new one");
+                let connection = self.connection().await?;
+                let head = request_headers(&self.inner.origin, path, timeout, metadata)?;
+                connection.start_call(head, max_recv).await
+            }
+            result => result,
+        }
     }
 
     fn encode<M: Message>(&self, message: &M) -> Result<bytes::Bytes, Status> {

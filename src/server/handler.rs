@@ -6,8 +6,13 @@
 //! - the handler finishes: its response (or its error) goes out, then the status;
 //! - the client resets the stream (RST_STREAM(CANCEL), or the connection drops): the handler
 //!   future is dropped, which cancels it;
-//! - the deadline (`grpc-timeout`) passes: the handler is dropped, DEADLINE_EXCEEDED is sent,
-//!   then RST_STREAM(CANCEL) (PROTOCOL-HTTP2.md);
+//! - the deadline (`grpc-timeout`) passes: the handler is dropped and DEADLINE_EXCEEDED is sent
+//!   (as grpc-js does; grpc-go sends a bare RST_STREAM(CANCEL)). PROTOCOL-HTTP2.md says of
+//!   RST_STREAM(CANCEL) that "servers should only use this mechanism when they need to cancel a
+//!   call but the payload byte sequence is incomplete", and an explicit reset would also make
+//!   `h2` discard the status still queued. If the client is still sending, `h2` follows the
+//!   status with RST_STREAM(NO_ERROR) once the stream's handles are dropped, as the spec asks
+//!   of a server that ends a call early;
 //! - the handler panics: the panic is caught, the call ends UNKNOWN (statuscodes.md: "Application
 //!   throws an exception"), and the server carries on.
 
@@ -205,7 +210,6 @@ async fn respond_single<Resp: Message>(
         () = stream.reset() => return,
         () = sleep_until(deadline) => {
             stream.send_status(&mut call, &deadline_status());
-            stream.send_cancel();
             return;
         }
     };
@@ -235,7 +239,7 @@ async fn respond_single<Resp: Message>(
             }
         }
         Ok(Err(status)) => status,
-        Err(panic) => panic_status(&panic),
+        Err(panic) => panic_status(panic),
     };
     stream.send_status(&mut call, &status);
 }
@@ -257,11 +261,12 @@ async fn respond_streaming(
             () = stream.reset() => return,
             () = sleep_until(deadline) => {
                 stream.send_status(&mut call, &deadline_status());
-                stream.send_cancel();
                 return;
             }
-            item = outgoing.recv() => {
-                let Some(item) = item else { continue };
+            // Once every Sender is gone `recv` returns None at once, forever: the pattern
+            // disables this branch then, so that the handler (which may well carry on without
+            // its Sender) is polled instead of this loop spinning on None.
+            Some(item) = outgoing.recv() => {
                 if let Err(status) = send_item(&mut stream, &mut call, item, &mut trailers, deadline).await {
                     tracing::debug!(%status, "could not send a response message");
                     return;
@@ -279,12 +284,18 @@ async fn respond_streaming(
             return;
         }
     }
-    let status = match outcome {
+    let mut status = match outcome {
         Ok(Ok(())) => Status::ok(),
         Ok(Err(status)) => status,
-        Err(panic) => panic_status(&panic),
+        Err(panic) => panic_status(panic),
     };
-    stream.send_status(&mut call, &status.with_metadata(trailers));
+    // The trailers set with `Sender::set_trailers` join whatever metadata the handler put on
+    // its error status (`Status::with_metadata`): replacing it would lose the latter.
+    let own = status.metadata_mut().as_headers_mut();
+    for (name, value) in trailers.as_headers() {
+        own.append(name, value.clone());
+    }
+    stream.send_status(&mut call, &status);
 }
 
 async fn send_item(
@@ -326,7 +337,9 @@ fn deadline_status() -> Status {
     )
 }
 
-fn panic_status(panic: &(dyn Any + Send)) -> Status {
+/// Takes the payload by value: a `&Box<dyn Any>` would coerce to `&dyn Any` *of the box*,
+/// and no downcast to the message inside would ever succeed.
+fn panic_status(panic: Box<dyn Any + Send>) -> Status {
     let what = panic
         .downcast_ref::<&str>()
         .copied()

@@ -26,7 +26,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 use crate::framing::DEFAULT_MAX_MESSAGE_SIZE;
 use crate::metadata::Metadata;
@@ -169,8 +170,8 @@ impl Server {
     }
 
     /// Serves connections from `listener` until `signal` resolves; then stops accepting, sends
-    /// GOAWAY on every connection, lets the calls in flight finish within the grace period, and
-    /// returns.
+    /// GOAWAY on every connection, lets the calls in flight finish within the grace period,
+    /// closes the connections of the calls that did not, and returns.
     ///
     /// # Errors
     /// Never, today: accept errors (e.g. too many open files) are logged and retried.
@@ -183,8 +184,8 @@ impl Server {
         let settings = self.http2;
         let dispatch: Arc<dyn Dispatch> = Arc::new(self.router);
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        // Every connection task holds a clone of `done_tx`; `recv` returns None once all ended.
-        let (done_tx, mut done_rx) = mpsc::channel::<()>(1);
+        // The connection tasks, reaped as they end, and aborted if they outlive the grace period.
+        let mut connections = JoinSet::new();
         let mut signal = std::pin::pin!(signal);
         loop {
             tokio::select! {
@@ -193,11 +194,7 @@ impl Server {
                         let _ = tcp.set_nodelay(true);
                         let dispatch = dispatch.clone();
                         let shutdown = shutdown_rx.clone();
-                        let done = done_tx.clone();
-                        tokio::spawn(async move {
-                            serve_connection(tcp, settings, dispatch, shutdown).await;
-                            drop(done);
-                        });
+                        connections.spawn(serve_connection(tcp, settings, dispatch, shutdown));
                     }
                     Err(error) => {
                         tracing::warn!(%error, "accept failed");
@@ -205,21 +202,26 @@ impl Server {
                         tokio::time::sleep(Duration::from_millis(50)).await;
                     }
                 },
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
                 () = &mut signal => break,
             }
         }
         drop(listener);
         tracing::info!("shutting down: GOAWAY sent, waiting for calls in flight");
         let _ = shutdown_tx.send(true);
-        drop(done_tx);
-        if tokio::time::timeout(grace_period, done_rx.recv())
-            .await
-            .is_err()
-        {
+        let drained = tokio::time::timeout(grace_period, async {
+            while connections.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
             tracing::warn!(
                 ?grace_period,
-                "calls still in flight after the grace period"
+                connections = connections.len(),
+                "calls still in flight after the grace period; closing their connections"
             );
+            // Dropping an h2 connection fails its open streams: each call's task sees that as a
+            // reset and drops its handler, and the clients see the connection go (UNAVAILABLE).
+            connections.shutdown().await;
         }
         Ok(())
     }

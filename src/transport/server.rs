@@ -42,12 +42,17 @@ pub(crate) async fn serve_connection<T>(
         .max_concurrent_streams(settings.max_concurrent_streams)
         .max_send_buffer_size(settings.max_send_buffer)
         .handshake::<_, Bytes>(io);
-    let mut connection = match handshake.await {
-        Ok(connection) => connection,
-        Err(error) => {
-            tracing::debug!(%error, "HTTP/2 handshake failed");
-            return;
-        }
+    // A client that never completes the handshake has no call to finish: a shutdown drops it
+    // at once rather than waiting the whole grace period for it.
+    let mut connection = tokio::select! {
+        handshake = handshake => match handshake {
+            Ok(connection) => connection,
+            Err(error) => {
+                tracing::debug!(%error, "HTTP/2 handshake failed");
+                return;
+            }
+        },
+        _ = shutdown.wait_for(|shutting_down| *shutting_down) => return,
     };
     let mut shutting_down = *shutdown.borrow();
     if shutting_down {
@@ -161,26 +166,6 @@ impl ServerStream {
         match result {
             Ok(()) => self.status_sent = true,
             Err(error) => tracing::debug!(%error, "could not send the status"),
-        }
-    }
-
-    /// Resets the stream with CANCEL (PROTOCOL-HTTP2.md: how a server cancels a call, e.g. at
-    /// its deadline), unless the status already went out.
-    ///
-    /// After the status, an explicit RST_STREAM would do harm: `h2`'s `send_reset` drops every
-    /// frame still queued on the stream, the status included, so the client would see
-    /// RST_STREAM(CANCEL) (CANCELLED) instead of the status it was sent. Nothing is lost by
-    /// not resetting: the status ended the response, and if the client is still sending, `h2`
-    /// resets the stream with NO_ERROR once the call's handles are dropped, as PROTOCOL-HTTP2.md
-    /// asks of a server that closes early.
-    pub(crate) fn send_cancel(&mut self) {
-        if self.status_sent {
-            return;
-        }
-        if let Some(stream) = self.stream.as_mut() {
-            stream.send_reset(h2::Reason::CANCEL);
-        } else if let Some(respond) = self.respond.as_mut() {
-            respond.send_reset(h2::Reason::CANCEL);
         }
     }
 

@@ -1,0 +1,242 @@
+//! The server and channel over time: panics, graceful shutdown, concurrency, reconnection.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use h2grpc::client::Channel;
+use h2grpc::rpc::{Request, Response};
+use h2grpc::server::Server;
+use h2grpc::services::hello::{HelloReply, HelloRequest};
+use h2grpc::status::Code;
+use h2grpc::transport::settings::Http2Settings;
+
+use super::{connect, hello, reply};
+use crate::support::net::{Flag, HANG, TestServer, within};
+
+async fn say_hello(channel: &Channel, name: &str) -> Result<String, h2grpc::status::Status> {
+    let response: Response<HelloReply> = channel
+        .unary("/test.Life/Hello", Request::new(hello(name)))
+        .await?;
+    Ok(response.into_inner().message.to_string())
+}
+
+fn hello_server() -> Server {
+    Server::new().unary(
+        "/test.Life/Hello",
+        |req: Request<HelloRequest>| async move {
+            Ok(Response::new(reply(&format!(
+                "hello {}",
+                req.get_ref().name
+            ))))
+        },
+    )
+}
+
+/// A panicking handler ends its call UNKNOWN (statuscodes.md: the application "throws"); the
+/// connection and the server carry on.
+#[tokio::test]
+async fn handler_panic() {
+    let server = hello_server()
+        .unary("/test.Life/Panic", |_: Request<HelloRequest>| async move {
+            if true {
+                panic!("boom");
+            }
+            Ok(Response::new(HelloReply::default()))
+        })
+        .server_streaming(
+            "/test.Life/PanicMidStream",
+            |_: Request<HelloRequest>, mut tx| async move {
+                tx.send(&reply("before")).await?;
+                if true {
+                    panic!("boom again");
+                }
+                Ok(())
+            },
+        );
+    let server = TestServer::start(server).await;
+    let channel = connect(&server.target).await;
+    let status = channel
+        .unary::<_, HelloReply>("/test.Life/Panic", Request::new(hello("x")))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unknown, "{status:?}");
+    assert!(status.message().contains("boom"), "{status:?}");
+
+    let mut stream = channel
+        .server_streaming::<_, HelloReply>("/test.Life/PanicMidStream", Request::new(hello("x")))
+        .await
+        .unwrap();
+    assert_eq!(stream.message().await.unwrap().unwrap().message, "before");
+    assert_eq!(stream.message().await.unwrap_err().code(), Code::Unknown);
+
+    // Same connection, then a new one.
+    assert_eq!(say_hello(&channel, "again").await.unwrap(), "hello again");
+    let fresh = connect(&server.target).await;
+    assert_eq!(say_hello(&fresh, "anew").await.unwrap(), "hello anew");
+}
+
+fn slow_server(started: &Flag, dropped: &Flag, sleep: Duration) -> Server {
+    let (started, dropped) = (started.clone(), dropped.clone());
+    hello_server().unary("/test.Life/Slow", move |_: Request<HelloRequest>| {
+        started.set();
+        let guard = dropped.guard();
+        async move {
+            let _guard = guard;
+            tokio::time::sleep(sleep).await;
+            Ok(Response::new(reply("slow but done")))
+        }
+    })
+}
+
+async fn wait_until_refused(addr: std::net::SocketAddr) {
+    within("the listener to close", async {
+        while tokio::net::TcpStream::connect(addr).await.is_ok() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+}
+
+/// Graceful shutdown with a call in flight: the call completes OK, new connections are
+/// refused, `serve_with_shutdown` returns, and the channel then fails UNAVAILABLE.
+#[tokio::test]
+async fn graceful_shutdown_lets_calls_finish() {
+    let (started, dropped) = (Flag::new(), Flag::new());
+    let mut server =
+        TestServer::start(slow_server(&started, &dropped, Duration::from_millis(500))).await;
+    let channel = connect(&server.target).await;
+    let in_flight = {
+        let channel = channel.clone();
+        tokio::spawn(async move {
+            channel
+                .unary::<_, HelloReply>("/test.Life/Slow", Request::new(hello("x")))
+                .await
+        })
+    };
+    assert!(started.wait().await, "the slow call never started");
+    server.signal_shutdown();
+    wait_until_refused(server.addr).await;
+    let reply = within("the call in flight", in_flight)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(reply.into_inner().message, "slow but done");
+    server.join().await.unwrap();
+    let status = say_hello(&channel, "late").await.unwrap_err();
+    assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+}
+
+/// A call still running when the grace period ends is cut off: `serve_with_shutdown` returns,
+/// the handler is dropped and the client learns the call is over (UNAVAILABLE: the connection
+/// went away).
+#[tokio::test]
+async fn graceful_shutdown_cuts_off_calls_after_the_grace_period() {
+    let (started, dropped) = (Flag::new(), Flag::new());
+    let server = slow_server(&started, &dropped, Duration::from_secs(3600))
+        .grace_period(Duration::from_millis(300));
+    let mut server = TestServer::start(server).await;
+    let channel = connect(&server.target).await;
+    let in_flight = {
+        let channel = channel.clone();
+        tokio::spawn(async move {
+            channel
+                .unary::<_, HelloReply>("/test.Life/Slow", Request::new(hello("x")))
+                .await
+        })
+    };
+    assert!(started.wait().await, "the slow call never started");
+    server.signal_shutdown();
+    server.join().await.unwrap();
+    assert!(
+        dropped.wait().await,
+        "the handler outlived the grace period"
+    );
+    let status = within("the call in flight", in_flight)
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+}
+
+/// 100 concurrent unary calls on one channel, cloned across tasks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_unary_calls() {
+    let server = TestServer::start(hello_server()).await;
+    let channel = connect(&server.target).await;
+    let calls: Vec<_> = (0..100)
+        .map(|i| {
+            let channel = channel.clone();
+            tokio::spawn(async move { (i, say_hello(&channel, &format!("#{i}")).await) })
+        })
+        .collect();
+    for call in calls {
+        let (i, result) = within("a concurrent call", call).await.unwrap();
+        assert_eq!(result.unwrap(), format!("hello #{i}"));
+    }
+}
+
+/// grpc's negative test `max_streams`: the server allows one stream at a time
+/// (SETTINGS_MAX_CONCURRENT_STREAMS = 1); after a first call (so that the client has the
+/// server's SETTINGS), 10 concurrent calls all succeed because the client queues them, and
+/// the server never runs two at once.
+#[tokio::test]
+async fn max_streams() {
+    let running = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let (r, m) = (running.clone(), most.clone());
+    let server = Server::new()
+        .unary("/test.Life/Hello", move |req: Request<HelloRequest>| {
+            let (running, most) = (r.clone(), m.clone());
+            async move {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                running.fetch_sub(1, Ordering::SeqCst);
+                Ok(Response::new(reply(&format!(
+                    "hello {}",
+                    req.get_ref().name
+                ))))
+            }
+        })
+        .http2_settings(Http2Settings {
+            max_concurrent_streams: 1,
+            ..Http2Settings::default()
+        });
+    let server = TestServer::start(server).await;
+    let channel = connect(&server.target).await;
+    assert_eq!(say_hello(&channel, "first").await.unwrap(), "hello first");
+    let calls: Vec<_> = (0..10)
+        .map(|i| {
+            let channel = channel.clone();
+            tokio::spawn(async move { (i, say_hello(&channel, &format!("#{i}")).await) })
+        })
+        .collect();
+    for call in calls {
+        let (i, result) = within("a queued call", call).await.unwrap();
+        assert_eq!(result.unwrap(), format!("hello #{i}"));
+    }
+    assert_eq!(most.load(Ordering::SeqCst), 1);
+}
+
+/// The server goes away and comes back on the same port: a call during the outage fails
+/// UNAVAILABLE; once the channel is ready again (after the reconnect backoff), calls succeed.
+#[tokio::test]
+async fn reconnect_after_the_server_restarts() {
+    let server = TestServer::start(hello_server()).await;
+    let addr = server.addr;
+    let channel = connect(&server.target).await;
+    assert_eq!(say_hello(&channel, "before").await.unwrap(), "hello before");
+
+    server.stop().await;
+    let status = say_hello(&channel, "during").await.unwrap_err();
+    assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+    let status = say_hello(&channel, "during again").await.unwrap_err();
+    assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+
+    let _server = TestServer::start_on(hello_server(), addr).await;
+    within("the channel to be ready", channel.ready(HANG))
+        .await
+        .unwrap();
+    assert_eq!(say_hello(&channel, "after").await.unwrap(), "hello after");
+}
