@@ -13,11 +13,14 @@
 //! | ③ | [`status`] | `grpc-status`, `grpc-message`, `grpc-status-details-bin` | [PROTOCOL-HTTP2.md, "Responses"](https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#responses), [statuscodes.md](https://github.com/grpc/grpc/blob/master/doc/statuscodes.md) |
 //! | ③ | [`metadata`] | Custom-Metadata: ASCII and `-bin` headers | [PROTOCOL-HTTP2.md, "Requests"](https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#requests) |
 //! | ③ | [`timeout`] | `grpc-timeout` ⇄ `Duration` | [PROTOCOL-HTTP2.md, "Timeout"](https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#requests) |
-//! | ⑦ | [`services`] | the messages of the served services, encoded by hand | `proto/*.proto` |
+//! | ④ | [`call`] | the grammar of a call: headers, Trailers vs Trailers-Only, cardinality, every failure as a [`status::Status`] | [PROTOCOL-HTTP2.md](https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md), [statuscodes.md](https://github.com/grpc/grpc/blob/master/doc/statuscodes.md) |
+//! | ⑤ | [`transport`] | HTTP/2 on `h2`: flow control both ways, RST_STREAM and GOAWAY | [RFC 9113](https://www.rfc-editor.org/rfc/rfc9113) |
+//! | ⑥ | [`rpc`], [`server`], [`client`] | the typed API: `Request`, `Response`, `Streaming`, `Sender`; the four handler shapes; the `Channel` | |
+//! | ⑦ | [`services`] | the tutorials' services: messages encoded by hand, servers, typed clients | `proto/*.proto` |
 //!
-//! Layers ① to ③ are *sans-IO*: they take bytes and header maps in and give values out. They never
+//! Layers ① to ④ are *sans-IO*: they take bytes and header maps in and give values out. They never
 //! await, never touch a socket and never read a clock, so every one of them is tested with byte
-//! arrays alone.
+//! arrays alone. Only [`transport`] names `h2`.
 //!
 //! ## A unary call on the wire
 //!
@@ -37,13 +40,18 @@
 //! The DATA payloads above are exactly what [`framing::encode_message`] produces:
 //!
 //! ```
-//! use h2grpc::services::hello::HelloRequest;
+//! use h2grpc::services::hello::{HelloReply, HelloRequest};
+//! use h2grpc::framing::{encode_message, DEFAULT_MAX_MESSAGE_SIZE};
 //!
 //! let request = HelloRequest { name: "world".into() };
-//! let mut wire = bytes::BytesMut::new();
-//! h2grpc::framing::encode_message(&request, &mut wire, h2grpc::framing::DEFAULT_MAX_MESSAGE_SIZE)
-//!     .unwrap();
-//! assert_eq!(&wire[..], b"\x00\x00\x00\x00\x07\x0a\x05world");
+//! let mut wire = Vec::new();
+//! encode_message(&request, &mut wire, DEFAULT_MAX_MESSAGE_SIZE).unwrap();
+//! assert_eq!(wire, b"\x00\x00\x00\x00\x07\x0a\x05world");
+//!
+//! let reply = HelloReply { message: "Hello, world!".into() };
+//! let mut wire = Vec::new();
+//! encode_message(&reply, &mut wire, DEFAULT_MAX_MESSAGE_SIZE).unwrap();
+//! assert_eq!(wire, b"\x00\x00\x00\x00\x0f\x0a\x0dHello, world!");
 //! ```
 #![forbid(unsafe_code)]
 
