@@ -34,6 +34,9 @@ use crate::transport::settings::Http2Settings;
 /// How long a connection attempt may take by default: 20 s, gRPC's MIN_CONNECT_TIMEOUT.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// How many times a call refused with REFUSED_STREAM (never processed) is sent again.
+pub const MAX_TRANSPARENT_RETRIES: u32 = 5;
+
 /// Settings of a [`Channel`].
 #[derive(Debug, Clone)]
 pub struct ChannelConfig {
@@ -264,6 +267,39 @@ impl Channel {
         }
     }
 
+    /// Starts a unary or server-streaming call and sends its one request message, with
+    /// END_STREAM; waits for the Response-Headers.
+    ///
+    /// A stream the server refused with RST_STREAM(REFUSED_STREAM) was never processed
+    /// (PROTOCOL-HTTP2.md: "REFUSED_STREAM … no processing has happened; retry is safe"), so
+    /// the call is sent again, up to [`MAX_TRANSPARENT_RETRIES`] times. This happens when a
+    /// client opens streams before the server's SETTINGS (MAX_CONCURRENT_STREAMS) arrived.
+    async fn send_one(
+        &self,
+        path: &str,
+        metadata: &Metadata,
+        timeout: Option<Duration>,
+        data: bytes::Bytes,
+    ) -> Result<ResponseBody, Status> {
+        let mut attempt = 0;
+        loop {
+            let (mut body, mut response) = self.start(path, metadata.clone(), timeout).await?;
+            // The one message, with END_STREAM on its last DATA frame.
+            send_request(&mut body, data.clone()).await;
+            let refused = match response.headers().await {
+                Err(status) => {
+                    tracing::debug!(%status, attempt, "no response headers");
+                    true
+                }
+                Ok(_) => false,
+            };
+            if !(refused && response.was_refused() && attempt < MAX_TRANSPARENT_RETRIES) {
+                return Ok(response);
+            }
+            attempt += 1;
+        }
+    }
+
     fn encode<M: Message>(&self, message: &M) -> Result<bytes::Bytes, Status> {
         let mut buf = Vec::new();
         framing::encode_message(message, &mut buf, self.inner.config.max_send_message_size)
@@ -285,9 +321,7 @@ impl Channel {
         let call = async {
             let (metadata, message) = request.into_parts();
             let data = self.encode(&message)?;
-            let (mut body, mut response) = self.start(path, metadata, timeout).await?;
-            // The one message, with END_STREAM on its last DATA frame.
-            send_request(&mut body, data).await;
+            let mut response = self.send_one(path, &metadata, timeout, data).await?;
             let headers = response.headers().await?.clone();
             let Some(message) = response.message::<Resp>().await? else {
                 return Err(response_cardinality(0));
@@ -317,8 +351,7 @@ impl Channel {
         let call = async {
             let (metadata, message) = request.into_parts();
             let data = self.encode(&message)?;
-            let (mut body, mut response) = self.start(path, metadata, timeout).await?;
-            send_request(&mut body, data).await;
+            let mut response = self.send_one(path, &metadata, timeout, data).await?;
             response.headers().await?;
             Ok(Streaming::responses(response, deadline))
         };

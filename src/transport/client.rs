@@ -112,6 +112,7 @@ impl ClientConnection {
                 max_recv_message_size,
                 headers: Metadata::new(),
                 trailers: None,
+                refused: false,
             },
         ))
     }
@@ -197,15 +198,28 @@ pub(crate) struct ResponseBody {
     max_recv_message_size: usize,
     headers: Metadata,
     trailers: Option<Metadata>,
+    /// The server refused the stream (RST_STREAM(REFUSED_STREAM)) before answering.
+    refused: bool,
 }
 
 impl ResponseBody {
+    /// Whether the server refused the stream before processing it (RST_STREAM with
+    /// REFUSED_STREAM, e.g. over its MAX_CONCURRENT_STREAMS before the client knew that
+    /// setting): the call may be sent again, PROTOCOL-HTTP2.md says.
+    pub(crate) fn was_refused(&self) -> bool {
+        self.refused
+    }
+
     async fn start(&mut self) {
         let State::Pending(response) = &mut self.state else {
             return;
         };
         self.state = match response.await {
-            Err(error) => State::Done(Err(status_from_h2(&error))),
+            Err(error) => {
+                self.refused =
+                    error.is_remote() && error.reason() == Some(h2::Reason::REFUSED_STREAM);
+                State::Done(Err(status_from_h2(&error)))
+            }
             Ok(response) => {
                 let (parts, body) = response.into_parts();
                 match call::recv_response_headers(parts) {
