@@ -158,8 +158,9 @@ impl<T> Response<T> {
 enum Incoming {
     /// The request stream, on the server: ends at END_STREAM.
     Request(RecvBody),
-    /// The response stream, on the client: ends with the status in the trailers.
-    Response(ResponseBody),
+    /// The response stream, on the client: ends with the status in the trailers. (Boxed: it is
+    /// several times the size of the request side.)
+    Response(Box<ResponseBody>),
 }
 
 /// Messages coming in: the requests of a client- or bidi-streaming call (server side), or the
@@ -191,7 +192,7 @@ impl<T: Message> Streaming<T> {
 
     pub(crate) fn responses(body: ResponseBody, deadline: Option<Instant>) -> Self {
         Self {
-            incoming: Incoming::Response(body),
+            incoming: Incoming::Response(Box::new(body)),
             deadline,
             _message: PhantomData,
         }

@@ -336,6 +336,14 @@ async fn rst_stream_codes() {
     for (reason, code) in table {
         let (call, mut raw) = unary(&mut server, &channel).await;
         raw.respond.send_reset(h2::Reason::from(reason));
+        if reason == 7 {
+            // REFUSED_STREAM means "not processed": the client sends the call again, a bounded
+            // number of times, and reports UNAVAILABLE when every attempt is refused.
+            for _ in 0..h2grpc::client::MAX_TRANSPARENT_RETRIES {
+                let mut again = within("the call sent again", server.next_call()).await;
+                again.respond.send_reset(h2::Reason::REFUSED_STREAM);
+            }
+        }
         let status = failed(call).await;
         assert_eq!(status.code(), code, "RST_STREAM({reason}): {status:?}");
     }
