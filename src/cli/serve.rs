@@ -56,6 +56,11 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "TOKEN", value_parser = parse_token)]
     auth_token: Option<BearerAuth>,
 
+    /// Worker threads, each a current-thread runtime owning its connections; default: one per
+    /// CPU this process may run on (so `taskset -c 0` gives one).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..1025))]
+    threads: Option<u32>,
+
     /// Milliseconds between two rounds of finance.CurrencyConverter/WatchRates.
     #[arg(long, value_name = "MS", allow_negative_numbers = true, default_value_t = millis(finance::DEFAULT_WATCH_INTERVAL),
           value_parser = clap::value_parser!(u64).range(1..))]
@@ -90,7 +95,11 @@ impl ServeArgs {
                 max_header_list_size: self.max_header_list_size,
                 ..Http2Settings::default()
             })
-            .grace_period(self.grace_period);
+            .grace_period(self.grace_period)
+            .worker_threads(self.threads.map_or_else(
+                || std::thread::available_parallelism().map_or(1, usize::from),
+                |threads| usize::try_from(threads).unwrap_or(1),
+            ));
         let options = Options {
             watch_interval: Duration::from_millis(self.watch_interval_ms),
             users: None,

@@ -206,6 +206,9 @@ async fn respond_single<Resp: Message>(
     let mut call = ServerCall::new(limits.max_send_message_size);
     let handler = pin!(CatchUnwind(pin!(handler)));
     let outcome = tokio::select! {
+        // Most handlers answer on their first poll: try them first, before the reset check
+        // (which takes the connection's lock).
+        biased;
         result = handler => result,
         () = stream.reset() => return,
         () = sleep_until(deadline) => {
@@ -221,11 +224,7 @@ async fn respond_single<Resp: Message>(
                 Err(error) => crate::call::framing_status(&error),
                 Ok(()) => {
                     let sent = match stream.send_headers(&mut call, metadata) {
-                        Ok(()) => {
-                            stream
-                                .send_messages(&mut call, bytes::Bytes::from(buf))
-                                .await
-                        }
+                        Ok(()) => stream.send_response_message(&mut call, buf).await,
                         Err(status) => Err(status),
                     };
                     match sent {

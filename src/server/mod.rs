@@ -20,6 +20,7 @@
 
 mod handler;
 mod router;
+mod workers;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -67,6 +68,7 @@ pub struct Server {
     router: router::Router,
     http2: Http2Settings,
     grace_period: Option<Duration>,
+    worker_threads: usize,
 }
 
 impl Server {
@@ -157,6 +159,15 @@ impl Server {
         self
     }
 
+    /// Serves connections on `threads` worker threads, each a current-thread runtime that owns
+    /// its connections and their calls (see `server/workers.rs` for why). 0, the default,
+    /// serves on the runtime that calls [`Server::serve_with_shutdown`].
+    #[must_use]
+    pub fn worker_threads(mut self, threads: usize) -> Self {
+        self.worker_threads = threads;
+        self
+    }
+
     /// Sets how long in-flight calls may run after shutdown starts.
     #[must_use]
     pub fn grace_period(mut self, grace_period: Duration) -> Self {
@@ -174,27 +185,42 @@ impl Server {
     /// closes the connections of the calls that did not, and returns.
     ///
     /// # Errors
-    /// Never, today: accept errors (e.g. too many open files) are logged and retried.
+    /// A worker thread could not be started. Accept errors (e.g. too many open files) are
+    /// logged and retried.
     pub async fn serve_with_shutdown(
         self,
         listener: TcpListener,
         signal: impl Future<Output = ()>,
     ) -> std::io::Result<()> {
         let grace_period = self.grace_period.unwrap_or(DEFAULT_GRACE_PERIOD);
-        let settings = self.http2;
-        let dispatch: Arc<dyn Dispatch> = Arc::new(self.router);
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        // The connection tasks, reaped as they end, and aborted if they outlive the grace period.
+        let shared = workers::Shared {
+            dispatch: Arc::new(self.router),
+            settings: self.http2,
+            grace_period,
+            shutdown: shutdown_rx,
+        };
+        let workers = workers::start(self.worker_threads, &shared)?;
+        // The connection tasks of this runtime (when there are no workers), reaped as they end.
         let mut connections = JoinSet::new();
+        let mut next_worker = 0;
         let mut signal = std::pin::pin!(signal);
         loop {
             tokio::select! {
                 accepted = listener.accept() => match accepted {
                     Ok((tcp, _peer)) => {
                         let _ = tcp.set_nodelay(true);
-                        let dispatch = dispatch.clone();
-                        let shutdown = shutdown_rx.clone();
-                        connections.spawn(serve_connection(tcp, settings, dispatch, shutdown));
+                        if workers.is_empty() {
+                            connections.spawn(serve_connection(
+                                tcp,
+                                shared.settings,
+                                shared.dispatch.clone(),
+                                shared.shutdown.clone(),
+                            ));
+                        } else {
+                            workers[next_worker].adopt(tcp);
+                            next_worker = (next_worker + 1) % workers.len();
+                        }
                     }
                     Err(error) => {
                         tracing::warn!(%error, "accept failed");
@@ -209,20 +235,10 @@ impl Server {
         drop(listener);
         tracing::info!("shutting down: GOAWAY sent, waiting for calls in flight");
         let _ = shutdown_tx.send(true);
-        let drained = tokio::time::timeout(grace_period, async {
-            while connections.join_next().await.is_some() {}
-        })
-        .await;
-        if drained.is_err() {
-            tracing::warn!(
-                ?grace_period,
-                connections = connections.len(),
-                "calls still in flight after the grace period; closing their connections"
-            );
-            // Dropping an h2 connection fails its open streams: each call's task sees that as a
-            // reset and drops its handler, and the clients see the connection go (UNAVAILABLE).
-            connections.shutdown().await;
+        for worker in workers {
+            worker.finish().await;
         }
+        workers::drain(connections, grace_period).await;
         Ok(())
     }
 

@@ -16,6 +16,10 @@ use crate::call::server::{End, ServerCall};
 use crate::metadata::Metadata;
 use crate::status::Status;
 
+/// The size up to which a unary response message is handed to `h2` without reserving
+/// flow-control capacity first: 16 KiB, one default HTTP/2 frame.
+pub(crate) const SMALL_MESSAGE: usize = 16 * 1024;
+
 /// A boxed, sendable future: what a type-erased handler returns.
 pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
@@ -147,6 +151,29 @@ impl ServerStream {
         match self.stream.as_mut() {
             Some(stream) => send_data(stream, data, false).await,
             None => Ok(()),
+        }
+    }
+
+    /// Sends the one response message of a unary or client-streaming call (Response-Headers
+    /// first if they were not sent).
+    ///
+    /// A small message (at most [`SMALL_MESSAGE`] bytes) goes straight to `h2` without waiting
+    /// for flow-control capacity: `h2` holds it until the window allows, and what it can hold is
+    /// bounded by the message size times the concurrent streams. This saves two trips through the
+    /// connection's lock per call. Larger messages take the reserve-and-wait path.
+    pub(crate) async fn send_response_message(
+        &mut self,
+        call: &mut ServerCall,
+        data: Vec<u8>,
+    ) -> Result<(), Status> {
+        self.send_headers(call, Metadata::new())?;
+        let Some(stream) = self.stream.as_mut() else {
+            return Ok(());
+        };
+        if data.len() <= SMALL_MESSAGE {
+            stream.send_data(Bytes::from(data), false).map_err(|e| status_from_h2(&e))
+        } else {
+            send_data(stream, Bytes::from(data), false).await
         }
     }
 
