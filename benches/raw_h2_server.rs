@@ -17,12 +17,19 @@ const REPLY: &[u8] = b"\x00\x00\x00\x00\x0f\x0a\x0dHello, world!";
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let Some(addr) = args.iter().position(|a| a == "--addr").and_then(|i| args.get(i + 1)) else {
+    let Some(addr) = args
+        .iter()
+        .position(|a| a == "--addr")
+        .and_then(|i| args.get(i + 1))
+    else {
         // `cargo bench` and `cargo test --benches` run every bench target: nothing to measure.
         eprintln!("raw_h2_server: pass --addr HOST:PORT to serve");
         return;
     };
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
         println!("listening on {}", listener.local_addr().unwrap());

@@ -13,14 +13,22 @@ use tonic_peer::{HelloGreeter, HelloWorldGreeter};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1));
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+    };
     let Some(addr) = flag("--addr") else {
         eprintln!("tonic_server: pass --addr HOST:PORT [--runtime current|multi] to serve");
         return;
     };
     let runtime = match flag("--runtime").map(String::as_str) {
-        Some("multi") => tokio::runtime::Builder::new_multi_thread().enable_all().build(),
-        _ => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+        Some("multi") => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build(),
+        _ => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
     }
     .unwrap();
     runtime.block_on(async {
@@ -29,7 +37,9 @@ fn main() {
         tonic_peer::tonic::transport::Server::builder()
             .add_service(HelloServer::new(HelloGreeter))
             .add_service(HelloWorldServer::new(HelloWorldGreeter))
-            .serve_with_incoming(tonic_peer::tonic::transport::server::TcpIncoming::from(listener))
+            .serve_with_incoming(tonic_peer::tonic::transport::server::TcpIncoming::from(
+                listener,
+            ))
             .await
             .unwrap();
     });

@@ -67,7 +67,7 @@
 use std::fmt;
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue};
+use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::metadata::{self, Metadata};
 
@@ -79,6 +79,12 @@ pub const GRPC_MESSAGE: &str = "grpc-message";
 
 /// The trailer that carries a serialized `google.rpc.Status`, base64 without padding.
 pub const GRPC_STATUS_DETAILS_BIN: &str = "grpc-status-details-bin";
+
+// The same names as `HeaderName`s, built at compile time: a map lookup or insert with a `&str`
+// parses and validates the name every time, on every call.
+const STATUS_NAME: HeaderName = HeaderName::from_static(GRPC_STATUS);
+const MESSAGE_NAME: HeaderName = HeaderName::from_static(GRPC_MESSAGE);
+const DETAILS_NAME: HeaderName = HeaderName::from_static(GRPC_STATUS_DETAILS_BIN);
 
 // ===== Code =====
 
@@ -501,17 +507,14 @@ impl Status {
         for (name, value) in inner.metadata.as_headers() {
             headers.append(name, value.clone());
         }
-        headers.insert(GRPC_STATUS, HeaderValue::from_static(inner.code.number()));
+        headers.insert(STATUS_NAME, HeaderValue::from_static(inner.code.number()));
         if !inner.message.is_empty() {
             let encoded = HeaderValue::try_from(percent_encode(&inner.message))
                 .expect("percent_encode only writes %x20-%x7E, a valid header value");
-            headers.insert(GRPC_MESSAGE, encoded);
+            headers.insert(MESSAGE_NAME, encoded);
         }
         if !inner.details.is_empty() {
-            headers.insert(
-                GRPC_STATUS_DETAILS_BIN,
-                metadata::encode_base64(&inner.details),
-            );
+            headers.insert(DETAILS_NAME, metadata::encode_base64(&inner.details));
         }
     }
 
@@ -524,7 +527,7 @@ impl Status {
     /// other header, except those the protocol consumes, becomes the status's metadata
     /// ([`Metadata::from_headers`]).
     pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let status = headers.get(GRPC_STATUS)?.as_bytes();
+        let status = headers.get(STATUS_NAME)?.as_bytes();
         let code = parse_known(status).unwrap_or_else(|| {
             tracing::debug!(
                 grpc_status = %String::from_utf8_lossy(status),
@@ -533,10 +536,10 @@ impl Status {
             Code::Unknown
         });
         let message = headers
-            .get(GRPC_MESSAGE)
+            .get(MESSAGE_NAME)
             .map(|value| percent_decode(value.as_bytes()))
             .unwrap_or_default();
-        let details = match headers.get(GRPC_STATUS_DETAILS_BIN) {
+        let details = match headers.get(DETAILS_NAME) {
             None => Bytes::new(),
             Some(value) => metadata::decode_base64(value.as_bytes()).unwrap_or_else(|error| {
                 // tonic `expect`s here and panics on a peer's garbage; a lost detail is better.

@@ -648,6 +648,9 @@ async fn create_user_sees_the_request_metadata() {
         .finish();
     // A current-thread runtime: the server's tasks run on this thread, under this subscriber.
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Callsites cache whether anyone listens; one first reached by another test's thread while
+    // no subscriber listened would stay silent here. Recompute with this subscriber in place.
+    tracing::callsite::rebuild_interest_cache();
 
     let server = all_services().await;
     let users = UserServiceClient::new(server.channel().await);

@@ -14,7 +14,7 @@
 
 use std::time::Duration;
 
-use http::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+use http::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 
 use super::{CONTENT_TYPE_GRPC, is_grpc_content_type};
 use crate::framing;
@@ -27,6 +27,11 @@ use crate::timeout;
 pub const GRPC_ENCODING: &str = "grpc-encoding";
 /// `grpc-accept-encoding`: the compressions a peer can read.
 pub const GRPC_ACCEPT_ENCODING: &str = "grpc-accept-encoding";
+
+// Looked up on every request: as `HeaderName`s built at compile time, not `&str`s parsed each
+// time.
+const TIMEOUT_NAME: HeaderName = HeaderName::from_static(timeout::GRPC_TIMEOUT);
+const ENCODING_NAME: HeaderName = HeaderName::from_static(GRPC_ENCODING);
 
 /// What the server needs from valid Request-Headers.
 #[derive(Debug)]
@@ -93,7 +98,7 @@ pub fn recv_request_headers(parts: http::request::Parts) -> Result<RequestHead, 
             ),
         ));
     }
-    let timeout = match parts.headers.get(timeout::GRPC_TIMEOUT) {
+    let timeout = match parts.headers.get(TIMEOUT_NAME) {
         None => None,
         Some(value) => Some(timeout::parse(value.as_bytes()).map_err(|e| {
             Rejection::Http(
@@ -102,7 +107,7 @@ pub fn recv_request_headers(parts: http::request::Parts) -> Result<RequestHead, 
             )
         })?),
     };
-    if let Some(encoding) = parts.headers.get(GRPC_ENCODING)
+    if let Some(encoding) = parts.headers.get(ENCODING_NAME)
         && encoding != "identity"
     {
         let shown = String::from_utf8_lossy(encoding.as_bytes());
@@ -174,6 +179,16 @@ pub fn trailers(status: &Status) -> HeaderMap {
     status.add_to_headers(&mut headers);
     headers
 }
+
+/// The Trailers of a call that ended OK: the trailing metadata, then `grpc-status: 0` (and no
+/// `grpc-message`, as tonic sends it). The common case, built without a [`Status`].
+pub fn ok_trailers(metadata: Metadata) -> HeaderMap {
+    let mut headers = metadata.into_headers();
+    headers.insert(STATUS_NAME, HeaderValue::from_static("0"));
+    headers
+}
+
+const STATUS_NAME: HeaderName = HeaderName::from_static(crate::status::GRPC_STATUS);
 
 /// Trailers-Only: `:status 200`, `content-type`, and the trailers, in one HEADERS frame that
 /// ends the stream. Used when a call fails before any response header was sent.
@@ -247,6 +262,20 @@ impl ServerCall {
         }
         framing::encode_message(message, buf, self.max_send_message_size)
             .map_err(|e| super::framing_status(&e))
+    }
+
+    /// The end of a response that went well: Trailers with `grpc-status: 0` after `trailers`,
+    /// or Trailers-Only if nothing was sent; `None` if the status was already sent.
+    pub fn send_ok(&mut self, trailers: Metadata) -> Option<End> {
+        let end = match self.state {
+            State::AwaitingHeaders => {
+                End::TrailersOnly(trailers_only(&Status::ok().with_metadata(trailers)))
+            }
+            State::SendingMessages => End::Trailers(ok_trailers(trailers)),
+            State::Closed => return None,
+        };
+        self.state = State::Closed;
+        Some(end)
     }
 
     /// The end of the response; `None` if the status was already sent.

@@ -228,7 +228,10 @@ async fn respond_single<Resp: Message>(
                         Err(status) => Err(status),
                     };
                     match sent {
-                        Ok(()) => Status::ok().with_metadata(trailers),
+                        Ok(()) => {
+                            stream.send_ok(&mut call, trailers);
+                            return;
+                        }
                         Err(status) => {
                             tracing::debug!(%status, "could not send the response");
                             return;

@@ -34,40 +34,46 @@ pub(crate) struct Worker {
 
 /// Starts `count` worker threads.
 pub(crate) fn start(count: usize, shared: &Shared) -> std::io::Result<Vec<Worker>> {
-    (0..count).map(|index| start_one(index, shared.clone())).collect()
+    (0..count)
+        .map(|index| start_one(index, shared.clone()))
+        .collect()
 }
 
 fn start_one(index: usize, shared: Shared) -> std::io::Result<Worker> {
     let (connections, mut incoming) = mpsc::unbounded_channel::<std::net::TcpStream>();
     let (done_tx, done) = oneshot::channel();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    std::thread::Builder::new().name(format!("h2grpc-worker-{index}")).spawn(move || {
-        runtime.block_on(async move {
-            let mut calls = JoinSet::new();
-            loop {
-                tokio::select! {
-                    received = incoming.recv() => match received {
-                        Some(tcp) => match TcpStream::from_std(tcp) {
-                            Ok(tcp) => {
-                                calls.spawn(serve_connection(
-                                    tcp,
-                                    shared.settings,
-                                    shared.dispatch.clone(),
-                                    shared.shutdown.clone(),
-                                ));
-                            }
-                            Err(error) => tracing::warn!(%error, "cannot adopt a connection"),
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    std::thread::Builder::new()
+        .name(format!("h2grpc-worker-{index}"))
+        .spawn(move || {
+            runtime.block_on(async move {
+                let mut calls = JoinSet::new();
+                loop {
+                    tokio::select! {
+                        received = incoming.recv() => match received {
+                            Some(tcp) => match TcpStream::from_std(tcp) {
+                                Ok(tcp) => {
+                                    calls.spawn(serve_connection(
+                                        tcp,
+                                        shared.settings,
+                                        shared.dispatch.clone(),
+                                        shared.shutdown.clone(),
+                                    ));
+                                }
+                                Err(error) => tracing::warn!(%error, "cannot adopt a connection"),
+                            },
+                            // The acceptor stopped: shutting down.
+                            None => break,
                         },
-                        // The acceptor stopped: shutting down.
-                        None => break,
-                    },
-                    Some(_) = calls.join_next(), if !calls.is_empty() => {}
+                        Some(_) = calls.join_next(), if !calls.is_empty() => {}
+                    }
                 }
-            }
-            drain(calls, shared.grace_period).await;
-        });
-        let _ = done_tx.send(());
-    })?;
+                drain(calls, shared.grace_period).await;
+            });
+            let _ = done_tx.send(());
+        })?;
     Ok(Worker { connections, done })
 }
 

@@ -171,7 +171,9 @@ impl ServerStream {
             return Ok(());
         };
         if data.len() <= SMALL_MESSAGE {
-            stream.send_data(Bytes::from(data), false).map_err(|e| status_from_h2(&e))
+            stream
+                .send_data(Bytes::from(data), false)
+                .map_err(|e| status_from_h2(&e))
         } else {
             send_data(stream, Bytes::from(data), false).await
         }
@@ -179,7 +181,18 @@ impl ServerStream {
 
     /// Ends the call with `status`: Trailers after Response-Headers, Trailers-Only otherwise.
     pub(crate) fn send_status(&mut self, call: &mut ServerCall, status: &Status) {
-        let result = match call.send_status(status) {
+        let end = call.send_status(status);
+        self.send_end(end);
+    }
+
+    /// Ends the call with OK and `trailers` (without building a [`Status`]).
+    pub(crate) fn send_ok(&mut self, call: &mut ServerCall, trailers: Metadata) {
+        let end = call.send_ok(trailers);
+        self.send_end(end);
+    }
+
+    fn send_end(&mut self, end: Option<End>) {
+        let result = match end {
             Some(End::Trailers(trailers)) => match self.stream.as_mut() {
                 Some(stream) => stream.send_trailers(trailers),
                 None => Ok(()),
