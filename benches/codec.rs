@@ -90,7 +90,11 @@ where
     P: prost::Message + Default,
 {
     let wire = ours.encode_to_bytes();
-    assert_eq!(&wire[..], &theirs.encode_to_vec()[..], "{name}: h2grpc and prost must agree");
+    assert_eq!(
+        &wire[..],
+        &theirs.encode_to_vec()[..],
+        "{name}: h2grpc and prost must agree"
+    );
     let mut group = c.benchmark_group(format!("codec/{name}"));
     group.throughput(Throughput::Bytes(wire.len() as u64));
     group.bench_function(BenchmarkId::new("encode", "h2grpc"), |b| {
@@ -112,14 +116,26 @@ fn codec(c: &mut Criterion) {
     bench_pair(
         c,
         "HelloRequest",
-        &HelloRequest { name: "world".into() },
-        &PHelloRequest { name: "world".into() },
+        &HelloRequest {
+            name: "world".into(),
+        },
+        &PHelloRequest {
+            name: "world".into(),
+        },
     );
     bench_pair(
         c,
         "ConvertRequest",
-        &ConvertRequest { from_currency: "USD".into(), to_currency: "EUR".into(), amount: 100.0 },
-        &PConvertRequest { from_currency: "USD".into(), to_currency: "EUR".into(), amount: 100.0 },
+        &ConvertRequest {
+            from_currency: "USD".into(),
+            to_currency: "EUR".into(),
+            amount: 100.0,
+        },
+        &PConvertRequest {
+            from_currency: "USD".into(),
+            to_currency: "EUR".into(),
+            amount: 100.0,
+        },
     );
     let id = "7f3b1c2e-9a4d-4e8f-b6a1-2c3d4e5f6a7b";
     bench_pair(
@@ -148,14 +164,19 @@ fn codec(c: &mut Criterion) {
             created_count: 10,
             user_ids: ids.iter().map(|s| s.as_str().into()).collect(),
         },
-        &PBulkCreateResponse { created_count: 10, user_ids: ids.clone() },
+        &PBulkCreateResponse {
+            created_count: 10,
+            user_ids: ids.clone(),
+        },
     );
     for size in [1024, 64 * 1024] {
         let body = vec![0xa5; size];
         bench_pair(
             c,
             &format!("Payload{}KiB", size / 1024),
-            &Payload { body: Bytes::from(body.clone()) },
+            &Payload {
+                body: Bytes::from(body.clone()),
+            },
             &PPayload { body },
         );
     }
@@ -174,9 +195,14 @@ fn count(case: &str) {
         age: 30,
         created_at: 1_700_000_000,
     };
-    let convert =
-        ConvertRequest { from_currency: "USD".into(), to_currency: "EUR".into(), amount: 100.0 };
-    let hello = HelloRequest { name: "world".into() };
+    let convert = ConvertRequest {
+        from_currency: "USD".into(),
+        to_currency: "EUR".into(),
+        amount: 100.0,
+    };
+    let hello = HelloRequest {
+        name: "world".into(),
+    };
     fn run<O: Message, P: prost::Message + Default>(what: &str, ours: &O, n: usize) {
         let wire = ours.encode_to_bytes();
         let theirs = P::decode(wire.clone()).unwrap();
@@ -190,7 +216,9 @@ fn count(case: &str) {
             }
         }
     }
-    let (operation, rest) = case.split_once('/').expect("case: <encode|decode>/<Message>/<impl>");
+    let (operation, rest) = case
+        .split_once('/')
+        .expect("case: <encode|decode>/<Message>/<impl>");
     let (message, implementation) = rest.split_once('/').expect("case: <op>/<Message>/<impl>");
     let what = format!("{operation}/{implementation}");
     match message {

@@ -217,7 +217,11 @@ async fn respond_single<Resp: Message>(
                 Err(error) => crate::call::framing_status(&error),
                 Ok(()) => {
                     let sent = match stream.send_headers(&mut call, metadata) {
-                        Ok(()) => stream.send_messages(&mut call, bytes::Bytes::from(buf)).await,
+                        Ok(()) => {
+                            stream
+                                .send_messages(&mut call, bytes::Bytes::from(buf))
+                                .await
+                        }
                         Err(status) => Err(status),
                     };
                     match sent {
