@@ -6,4 +6,5 @@ mod cli;
 mod e2e_smoke;
 mod golden;
 mod protobuf_codec;
+mod python_interop;
 mod services;

@@ -2,4 +2,5 @@
 
 pub(crate) mod everything;
 pub(crate) mod net;
+pub(crate) mod peers;
 pub(crate) mod process;
