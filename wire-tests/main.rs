@@ -5,6 +5,7 @@ mod support;
 mod cli;
 mod e2e_smoke;
 mod golden;
+mod grpcurl;
 mod protobuf_codec;
 mod python_interop;
 mod services;

