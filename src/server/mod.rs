@@ -17,6 +17,10 @@
 //!
 //! Each connection is served by a task of its own, and each call (HTTP/2 stream) by another;
 //! `h2` keeps one lock per connection, so the tasks of a connection share it, not a thread.
+//!
+//! With [`Server::tls`] every connection starts with a TLS handshake ([`crate::tls`]), run in
+//! the connection's task rather than in the accept loop, so that a slow or silent client delays
+//! no one else; it has [`ServerTlsConfig::handshake_timeout`] to complete it.
 
 mod handler;
 mod router;
@@ -25,15 +29,17 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 use crate::framing::DEFAULT_MAX_MESSAGE_SIZE;
 use crate::metadata::Metadata;
 use crate::protobuf::Message;
 use crate::rpc::{Request, Response, Sender, Streaming};
 use crate::status::Status;
+use crate::tls::ServerTlsConfig;
 use crate::transport::server::{Dispatch, serve_connection};
 use crate::transport::settings::Http2Settings;
 
@@ -67,6 +73,7 @@ pub struct Server {
     router: router::Router,
     http2: Http2Settings,
     grace_period: Option<Duration>,
+    tls: Option<ServerTlsConfig>,
 }
 
 impl Server {
@@ -164,6 +171,14 @@ impl Server {
         self
     }
 
+    /// Serves over TLS: every connection must complete a TLS handshake, agreeing on HTTP/2
+    /// with ALPN `h2`, before its first HTTP/2 byte.
+    #[must_use]
+    pub fn tls(mut self, config: ServerTlsConfig) -> Self {
+        self.tls = Some(config);
+        self
+    }
+
     /// The method paths registered, sorted.
     pub fn methods(&self) -> Vec<&str> {
         self.router.methods()
@@ -182,6 +197,7 @@ impl Server {
     ) -> std::io::Result<()> {
         let grace_period = self.grace_period.unwrap_or(DEFAULT_GRACE_PERIOD);
         let settings = self.http2;
+        let tls = self.tls;
         let dispatch: Arc<dyn Dispatch> = Arc::new(self.router);
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         // The connection tasks, reaped as they end, and aborted if they outlive the grace period.
@@ -190,11 +206,19 @@ impl Server {
         loop {
             tokio::select! {
                 accepted = listener.accept() => match accepted {
-                    Ok((tcp, _peer)) => {
+                    Ok((tcp, peer)) => {
                         let _ = tcp.set_nodelay(true);
                         let dispatch = dispatch.clone();
                         let shutdown = shutdown_rx.clone();
-                        connections.spawn(serve_connection(tcp, settings, dispatch, shutdown));
+                        if let Some(tls) = &tls {
+                            let tls = tls.clone();
+                            let connection =
+                                serve_tls_connection(tls, tcp, settings, dispatch, shutdown);
+                            let span = tracing::debug_span!("tls", %peer);
+                            connections.spawn(connection.instrument(span));
+                        } else {
+                            connections.spawn(serve_connection(tcp, settings, dispatch, shutdown));
+                        }
                     }
                     Err(error) => {
                         tracing::warn!(%error, "accept failed");
@@ -236,5 +260,23 @@ impl Server {
         let settings = self.http2;
         let dispatch: Arc<dyn Dispatch> = Arc::new(self.router.clone());
         serve_connection(io, settings, dispatch, shutdown).await;
+    }
+}
+
+/// One TLS connection: the handshake (logged at debug and dropped if it fails), then HTTP/2.
+async fn serve_tls_connection(
+    tls: ServerTlsConfig,
+    tcp: TcpStream,
+    settings: Http2Settings,
+    dispatch: Arc<dyn Dispatch>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    // A client still in its handshake has no call to finish: a shutdown drops it at once.
+    let stream = tokio::select! {
+        stream = tls.accept(tcp) => stream,
+        _ = shutdown.wait_for(|shutting_down| *shutting_down) => return,
+    };
+    if let Some(stream) = stream {
+        serve_connection(stream, settings, dispatch, shutdown).await;
     }
 }
