@@ -10,4 +10,5 @@ mod misbehaving_peer;
 mod protobuf_codec;
 mod same_wire;
 mod services;
+mod tls;
 mod tonic_interop;
