@@ -438,3 +438,13 @@ pub(crate) fn hint(error: &str) -> &'static str {
         .find(|(known, _)| error.ends_with(&known.to_string()))
         .map_or("", |(_, hint)| hint)
 }
+
+/// As [`hint`], for a connection the server closed right after the handshake, before answering
+/// anything: without a better clue, the usual cause. (A BoringSSL server, grpcio's, refusing a
+/// missing client certificate may close without sending the alert.)
+pub(crate) fn hint_after_handshake(error: &str) -> &'static str {
+    match hint(error) {
+        "" => " (a server that requires a client certificate may close the connection like this)",
+        known => known,
+    }
+}

@@ -127,7 +127,7 @@ impl ClientConnection {
                 format!(
                     "the server at {address} closed the connection after the TLS handshake: \
                      {reason}{}",
-                    crate::tls::hint(&reason)
+                    crate::tls::hint_after_handshake(&reason)
                 ),
             ));
         }
