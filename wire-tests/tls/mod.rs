@@ -1,11 +1,12 @@
-//! TLS: calls over rustls, mutual TLS, ALPN `h2` enforced on both sides, and every
-//! misconfiguration a clear error. Certificates are made at test time with rcgen: two
-//! unrelated CAs, a server certificate for `localhost` and `127.0.0.1`, client certificates
-//! from each CA.
+//! TLS: calls over rustls, mutual TLS, ALPN `h2` enforced on both sides, interop with tonic's
+//! TLS in both directions, and every misconfiguration a clear error. Certificates are made at
+//! test time with rcgen: two unrelated CAs, a server certificate for `localhost` and
+//! `127.0.0.1`, client certificates from each CA.
 
 mod calls;
 mod cli;
 mod config;
+mod interop;
 mod refusals;
 
 use std::path::{Path, PathBuf};
