@@ -15,6 +15,7 @@
 //! | ③ | [`timeout`] | `grpc-timeout` ⇄ `Duration` | [PROTOCOL-HTTP2.md, "Timeout"](https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#requests) |
 //! | ④ | [`call`] | the grammar of a call: headers, Trailers vs Trailers-Only, cardinality, every failure as a [`status::Status`] | [PROTOCOL-HTTP2.md](https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md), [statuscodes.md](https://github.com/grpc/grpc/blob/master/doc/statuscodes.md) |
 //! | ⑤ | [`transport`] | HTTP/2 on `h2`: flow control both ways, RST_STREAM and GOAWAY | [RFC 9113](https://www.rfc-editor.org/rfc/rfc9113) |
+//! | ⑤ | [`tls`] | TLS under HTTP/2 for `https://`: rustls, ALPN `h2`, mutual TLS | [RFC 7301](https://www.rfc-editor.org/rfc/rfc7301), [RFC 9113 §3, §9.2](https://www.rfc-editor.org/rfc/rfc9113#section-3) |
 //! | ⑥ | [`rpc`], [`server`], [`client`] | the typed API: `Request`, `Response`, `Streaming`, `Sender`; the four handler shapes; the `Channel` | |
 //! | ⑦ | [`services`] | the tutorials' services: messages encoded by hand, servers, typed clients | `proto/*.proto` |
 //!
@@ -65,6 +66,7 @@ pub mod timeout;
 
 pub mod call;
 
+pub mod tls;
 pub mod transport;
 
 pub mod client;

@@ -236,8 +236,8 @@ fn bad_command_lines_are_one_line_and_exit_2() {
         ),
         (&["demo", "nosuch"], "nosuch"),
         (
-            &["demo", "hello", "--target", "https://127.0.0.1:50051"],
-            "https",
+            &["demo", "hello", "--target", "ftp://127.0.0.1:50051"],
+            "ftp",
         ),
         (&["nosuch"], "nosuch"),
     ];

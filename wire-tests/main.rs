@@ -12,4 +12,5 @@ mod protobuf_codec;
 mod python_interop;
 mod same_wire;
 mod services;
+mod tls;
 mod tonic_interop;

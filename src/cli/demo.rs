@@ -38,6 +38,7 @@ use h2grpc::services::users::{
 use h2grpc::services::{auth, helloworld};
 use h2grpc::status::Status;
 
+use super::channel::ChannelArgs;
 use super::{Failure, parse_seconds, say};
 
 /// The flags of `h2grpc demo`.
@@ -47,9 +48,9 @@ pub(crate) struct DemoArgs {
     #[arg(value_enum)]
     program: Program,
 
-    /// The server.
-    #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:50051")]
-    target: String,
+    /// The server, and TLS.
+    #[command(flatten)]
+    channel: ChannelArgs,
 
     /// Send `authorization: Bearer <TOKEN>` with every call (for `serve --auth-token`).
     #[arg(long, value_name = "TOKEN")]
@@ -101,12 +102,9 @@ fn failed(method: &'static str) -> impl Fn(Status) -> Failure {
 
 impl Demo {
     async fn connect(args: &DemoArgs) -> Result<Self, Failure> {
-        let config = ChannelConfig {
+        let channel = args.channel.channel(ChannelConfig {
             connect_timeout: args.connect_timeout,
             ..ChannelConfig::default()
-        };
-        let channel = Channel::new(&args.target, config).map_err(|status| {
-            Failure::usage(format!("--target {}: {}", args.target, status.message()))
         })?;
         channel
             .ready(args.connect_timeout)
@@ -114,7 +112,7 @@ impl Demo {
             .map_err(|status| {
                 Failure::runtime(format!(
                     "error connecting to server at {}: {}",
-                    args.target,
+                    args.channel.target,
                     status.message()
                 ))
             })?;

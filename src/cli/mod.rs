@@ -9,6 +9,7 @@
 //! | 2 | usage: an unknown flag, a bad value (clap's convention) |
 //! | 64 + code | a call of `demo` failed with this gRPC status code (grpcurl's convention), e.g. 78 for UNAVAILABLE (14), 80 for UNAUTHENTICATED (16) |
 
+mod channel;
 mod demo;
 mod serve;
 

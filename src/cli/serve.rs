@@ -3,16 +3,23 @@
 //! Once the port is bound, one line goes to stdout, `listening on <address>` with the port
 //! actually bound (so `--addr 127.0.0.1:0` tells which port the system chose); logs go to stderr.
 //!
+//! With `--tls-cert FILE --tls-key FILE` the server speaks TLS (clients use `https://`
+//! targets), and with `--client-ca FILE` as well it requires every client to present a
+//! certificate signed by that CA (mutual TLS). The files are read, and the key checked against
+//! the certificate, before the port is bound: a bad file is one line and exit code 2.
+//!
 //! On SIGINT or SIGTERM the server stops accepting connections, sends GOAWAY on each, lets the
 //! calls in flight finish for at most `--grace-period` seconds, then exits 0. A second signal
 //! during the grace period stops at once (still exit 0: stopping was asked for, twice).
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
 use h2grpc::framing::DEFAULT_MAX_MESSAGE_SIZE;
 use h2grpc::server::{Limits, Server};
 use h2grpc::services::{self, Options, auth::BearerAuth, finance};
+use h2grpc::tls::{CaCertificates, Identity, ServerTlsConfig};
 use h2grpc::transport::settings::{
     DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_MAX_HEADER_LIST_SIZE, Http2Settings,
 };
@@ -65,6 +72,19 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "MS", allow_negative_numbers = true, default_value_t = millis(finance::DEFAULT_WATCH_INTERVAL),
           value_parser = clap::value_parser!(u64).range(1..))]
     watch_interval_ms: u64,
+
+    /// Serve over TLS with this certificate chain (PEM, the server's certificate first).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+
+    /// The private key of --tls-cert (PEM: PKCS #8, RSA or EC).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+
+    /// Require every client to present a certificate signed by a CA in this PEM file (mutual
+    /// TLS).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    client_ca: Option<PathBuf>,
 }
 
 /// Message sizes are 32-bit on the wire (the Length-Prefixed-Message's length), so are the flags.
@@ -81,6 +101,24 @@ fn parse_token(token: &str) -> Result<BearerAuth, String> {
 }
 
 impl ServeArgs {
+    /// The TLS configuration of `--tls-cert`, `--tls-key` and `--client-ca`, if TLS is asked for.
+    fn tls(&self) -> Result<Option<ServerTlsConfig>, Failure> {
+        let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) else {
+            return Ok(None);
+        };
+        let usage = |error| Failure::usage(format!("TLS: {error}"));
+        let identity = Identity::from_pem_files(cert, key).map_err(usage)?;
+        let client_cas = self
+            .client_ca
+            .as_ref()
+            .map(CaCertificates::from_pem_file)
+            .transpose()
+            .map_err(usage)?;
+        ServerTlsConfig::new(identity, client_cas)
+            .map(Some)
+            .map_err(usage)
+    }
+
     /// The server these flags describe.
     fn server(&self) -> Server {
         // u32 always fits in usize on the targets tokio supports (32 and 64 bits).
@@ -113,19 +151,27 @@ impl ServeArgs {
 pub(crate) async fn run(args: ServeArgs) -> Result<(), Failure> {
     // Before the "listening" line: a signal sent as soon as it is read must find the handlers.
     let mut signals = Signals::install()?;
+    let tls = args.tls()?;
     let listener = TcpListener::bind(&args.addr)
         .await
         .map_err(|error| Failure::runtime(format!("cannot listen on {}: {error}", args.addr)))?;
     let addr = listener
         .local_addr()
         .map_err(|error| Failure::runtime(format!("cannot read the bound address: {error}")))?;
-    let server = args.server();
+    let mut server = args.server();
     tracing::info!(
         %addr,
         methods = server.methods().len(),
         auth = args.auth_token.is_some(),
+        tls = tls.is_some(),
+        client_certificates = tls
+            .as_ref()
+            .is_some_and(ServerTlsConfig::requires_client_certificate),
         "serving"
     );
+    if let Some(tls) = tls {
+        server = server.tls(tls);
+    }
     say(format_args!("listening on {addr}"))?;
 
     let (stop, stopped) = oneshot::channel::<()>();

@@ -28,6 +28,7 @@ use crate::metadata::Metadata;
 use crate::protobuf::Message;
 use crate::rpc::{Request, Response, Sender, Streaming, under_deadline};
 use crate::status::{Code, Status};
+use crate::tls::{ClientTlsConfig, TlsConnect};
 use crate::transport::client::{ClientConnection, RequestBody, ResponseBody};
 use crate::transport::settings::Http2Settings;
 
@@ -48,6 +49,10 @@ pub struct ChannelConfig {
     pub max_send_message_size: usize,
     /// HTTP/2 settings.
     pub http2: Http2Settings,
+    /// TLS for an `https://` target: the CAs to trust, a client certificate for mutual TLS, a
+    /// server name override. `None` with `https://` trusts the system's CAs
+    /// ([`ClientTlsConfig::with_system_cas`]); it must be `None` with `http://`.
+    pub tls: Option<ClientTlsConfig>,
 }
 
 impl Default for ChannelConfig {
@@ -57,6 +62,7 @@ impl Default for ChannelConfig {
             max_recv_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             max_send_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             http2: Http2Settings::default(),
+            tls: None,
         }
     }
 }
@@ -76,6 +82,8 @@ pub struct Channel {
 struct Inner {
     origin: http::Uri,
     address: String,
+    /// How to open TLS connections, for an `https://` target.
+    tls: Option<TlsConnect>,
     config: ChannelConfig,
     state: Mutex<State>,
     connecting: tokio::sync::Mutex<()>,
@@ -90,11 +98,13 @@ struct State {
 }
 
 impl Channel {
-    /// A channel to `target` (`http://host:port`, or `host:port`), not yet connected: the
-    /// connection is made by the first call, or by [`Channel::ready`].
+    /// A channel to `target` (`http://host:port`, `host:port`, or `https://host:port` for TLS:
+    /// [`crate::tls`]), not yet connected: the connection is made by the first call, or by
+    /// [`Channel::ready`].
     ///
     /// # Errors
-    /// INVALID_ARGUMENT-like failures of the target are reported as UNAVAILABLE with the reason.
+    /// INVALID_ARGUMENT-like failures of the target or of its TLS configuration are reported as
+    /// UNAVAILABLE with the reason.
     pub fn new(target: &str, config: ChannelConfig) -> Result<Self, Status> {
         let with_scheme = if target.contains("://") {
             target.to_owned()
@@ -104,28 +114,54 @@ impl Channel {
         let origin: http::Uri = with_scheme.parse().map_err(|e| {
             Status::new(Code::Unavailable, format!("invalid target {target:?}: {e}"))
         })?;
-        if origin.scheme_str() != Some("http") {
-            return Err(Status::new(
-                Code::Unavailable,
-                format!(
-                    "unsupported scheme in {target:?}: only http:// (cleartext HTTP/2) is supported"
-                ),
-            ));
-        }
+        let secure = match origin.scheme_str() {
+            Some("http") => false,
+            Some("https") => true,
+            _ => {
+                return Err(Status::new(
+                    Code::Unavailable,
+                    format!(
+                        "unsupported scheme in {target:?}: http:// (cleartext HTTP/2) or \
+                         https:// (HTTP/2 over TLS)"
+                    ),
+                ));
+            }
+        };
         let Some(authority) = origin.authority() else {
             return Err(Status::new(
                 Code::Unavailable,
                 format!("no host in target {target:?}"),
             ));
         };
+        let default_port = if secure { 443 } else { 80 };
         let address = match authority.port_u16() {
             Some(_) => authority.as_str().to_owned(),
-            None => format!("{}:80", authority.host()),
+            None => format!("{}:{default_port}", authority.host()),
+        };
+        let tls = match (&config.tls, secure) {
+            (None, false) => None,
+            (Some(_), false) => {
+                return Err(Status::new(
+                    Code::Unavailable,
+                    format!(
+                        "a TLS configuration was given for the cleartext target {target:?}; \
+                         use https://"
+                    ),
+                ));
+            }
+            (Some(tls), true) => Some(tls.connector(authority.host())?),
+            (None, true) => {
+                let tls = ClientTlsConfig::with_system_cas().map_err(|error| {
+                    Status::new(Code::Unavailable, format!("TLS for {target:?}: {error}"))
+                })?;
+                Some(tls.connector(authority.host())?)
+            }
         };
         Ok(Self {
             inner: Arc::new(Inner {
                 origin,
                 address,
+                tls,
                 config,
                 state: Mutex::new(State {
                     connection: None,
@@ -151,20 +187,30 @@ impl Channel {
     /// (the seeds' `grpc.channel_ready_future(channel).result(timeout=…)`).
     ///
     /// # Errors
-    /// UNAVAILABLE (or DEADLINE_EXCEEDED) if no connection succeeded in time.
+    /// DEADLINE_EXCEEDED if no connection succeeded in time, with the reason the last attempt
+    /// failed.
     pub async fn ready(&self, timeout: Duration) -> Result<(), Status> {
         let deadline = Instant::now() + timeout;
+        // Why the last attempt failed: what the caller needs to hear (a refused port, a
+        // certificate the client does not trust), not only that time ran out.
+        let not_ready = |last: Option<&Status>| {
+            let why = last
+                .map(|status| format!("; last attempt: {}", status.message()))
+                .unwrap_or_default();
+            Status::new(
+                Code::DeadlineExceeded,
+                format!("channel not ready within {timeout:?}{why}"),
+            )
+        };
+        let mut last = None;
         loop {
             let wait = {
                 let state = self.inner.state.lock().expect("channel state lock");
-                state.retry_at.as_ref().map(|(at, _)| *at)
+                state.retry_at.clone()
             };
-            if let Some(at) = wait {
+            if let Some((at, status)) = wait {
                 if at > deadline {
-                    return Err(Status::new(
-                        Code::DeadlineExceeded,
-                        format!("channel not ready within {timeout:?}"),
-                    ));
+                    return Err(not_ready(Some(&status)));
                 }
                 tokio::time::sleep_until(at).await;
                 self.inner
@@ -175,13 +221,8 @@ impl Channel {
             }
             match tokio::time::timeout_at(deadline, self.connection()).await {
                 Ok(Ok(_)) => return Ok(()),
-                Ok(Err(_)) => continue,
-                Err(_) => {
-                    return Err(Status::new(
-                        Code::DeadlineExceeded,
-                        format!("channel not ready within {timeout:?}"),
-                    ));
-                }
+                Ok(Err(status)) => last = Some(status),
+                Err(_) => return Err(not_ready(last.as_ref())),
             }
         }
     }
@@ -198,6 +239,7 @@ impl Channel {
         }
         let result = ClientConnection::connect(
             &self.inner.address,
+            self.inner.tls.as_ref(),
             &self.inner.config.http2,
             self.inner.config.connect_timeout,
         )

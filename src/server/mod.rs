@@ -17,6 +17,10 @@
 //!
 //! Each connection is served by a task of its own, and each call (HTTP/2 stream) by another;
 //! `h2` keeps one lock per connection, so the tasks of a connection share it, not a thread.
+//!
+//! With [`Server::tls`] every connection starts with a TLS handshake ([`crate::tls`]), run in
+//! the connection's task rather than in the accept loop, so that a slow or silent client delays
+//! no one else; it has [`ServerTlsConfig::handshake_timeout`] to complete it.
 
 mod handler;
 mod router;
@@ -35,6 +39,7 @@ use crate::metadata::Metadata;
 use crate::protobuf::Message;
 use crate::rpc::{Request, Response, Sender, Streaming};
 use crate::status::Status;
+use crate::tls::ServerTlsConfig;
 use crate::transport::server::{Dispatch, serve_connection};
 use crate::transport::settings::Http2Settings;
 
@@ -69,6 +74,7 @@ pub struct Server {
     http2: Http2Settings,
     grace_period: Option<Duration>,
     worker_threads: usize,
+    tls: Option<ServerTlsConfig>,
 }
 
 impl Server {
@@ -175,6 +181,14 @@ impl Server {
         self
     }
 
+    /// Serves over TLS: every connection must complete a TLS handshake, agreeing on HTTP/2
+    /// with ALPN `h2`, before its first HTTP/2 byte.
+    #[must_use]
+    pub fn tls(mut self, config: ServerTlsConfig) -> Self {
+        self.tls = Some(config);
+        self
+    }
+
     /// The method paths registered, sorted.
     pub fn methods(&self) -> Vec<&str> {
         self.router.methods()
@@ -199,6 +213,7 @@ impl Server {
             settings: self.http2,
             grace_period,
             shutdown: shutdown_rx,
+            tls: self.tls,
         };
         let workers = workers::start(self.worker_threads, &shared)?;
         // The connection tasks of this runtime (when there are no workers), reaped as they end.
@@ -208,15 +223,10 @@ impl Server {
         loop {
             tokio::select! {
                 accepted = listener.accept() => match accepted {
-                    Ok((tcp, _peer)) => {
+                    Ok((tcp, peer)) => {
                         let _ = tcp.set_nodelay(true);
                         if workers.is_empty() {
-                            connections.spawn(serve_connection(
-                                tcp,
-                                shared.settings,
-                                shared.dispatch.clone(),
-                                shared.shutdown.clone(),
-                            ));
+                            workers::spawn_connection(&mut connections, tcp, peer, &shared);
                         } else {
                             workers[next_worker].adopt(tcp);
                             next_worker = (next_worker + 1) % workers.len();

@@ -10,10 +10,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::net::SocketAddr;
+
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
+use crate::tls::ServerTlsConfig;
 use crate::transport::server::{Dispatch, serve_connection};
 use crate::transport::settings::Http2Settings;
 
@@ -24,6 +28,48 @@ pub(crate) struct Shared {
     pub(crate) settings: Http2Settings,
     pub(crate) grace_period: Duration,
     pub(crate) shutdown: watch::Receiver<bool>,
+    /// Set: every connection starts with a TLS handshake.
+    pub(crate) tls: Option<ServerTlsConfig>,
+}
+
+/// Starts serving an accepted connection in a task of `connections`: HTTP/2 directly, or after
+/// a TLS handshake run in that task (not in the accept loop, so that a slow or silent client
+/// delays no one else).
+pub(crate) fn spawn_connection(
+    connections: &mut JoinSet<()>,
+    tcp: TcpStream,
+    peer: SocketAddr,
+    shared: &Shared,
+) {
+    let dispatch = shared.dispatch.clone();
+    let shutdown = shared.shutdown.clone();
+    match &shared.tls {
+        Some(tls) => {
+            let connection =
+                serve_tls_connection(tls.clone(), tcp, shared.settings, dispatch, shutdown);
+            connections.spawn(connection.instrument(tracing::debug_span!("tls", %peer)));
+        }
+        None => {
+            connections.spawn(serve_connection(tcp, shared.settings, dispatch, shutdown));
+        }
+    }
+}
+
+async fn serve_tls_connection(
+    tls: ServerTlsConfig,
+    tcp: TcpStream,
+    settings: Http2Settings,
+    dispatch: Arc<dyn Dispatch>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    // A client still in its handshake has no call to finish: a shutdown drops it at once.
+    let stream = tokio::select! {
+        stream = tls.accept(tcp) => stream,
+        _ = shutdown.wait_for(|shutting_down| *shutting_down) => return,
+    };
+    if let Some(stream) = stream {
+        serve_connection(stream, settings, dispatch, shutdown).await;
+    }
 }
 
 /// One worker thread: where to send it connections, and how to learn it has finished.
@@ -55,12 +101,10 @@ fn start_one(index: usize, shared: Shared) -> std::io::Result<Worker> {
                         received = incoming.recv() => match received {
                             Some(tcp) => match TcpStream::from_std(tcp) {
                                 Ok(tcp) => {
-                                    calls.spawn(serve_connection(
-                                        tcp,
-                                        shared.settings,
-                                        shared.dispatch.clone(),
-                                        shared.shutdown.clone(),
-                                    ));
+                                    let peer = tcp
+                                        .peer_addr()
+                                        .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+                                    spawn_connection(&mut calls, tcp, peer, &shared);
                                 }
                                 Err(error) => tracing::warn!(%error, "cannot adopt a connection"),
                             },

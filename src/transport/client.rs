@@ -1,11 +1,14 @@
-//! The client side of a connection: connect, start calls, read responses.
+//! The client side of a connection: connect (over TCP, or TLS: [`crate::tls`]), start calls,
+//! read responses.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
+use tokio::sync::oneshot;
 
 use super::recv::RecvBody;
 use super::send::send_data;
@@ -15,6 +18,7 @@ use crate::call::client::{self as call, ResponseStart};
 use crate::metadata::Metadata;
 use crate::protobuf::Message;
 use crate::status::{Code, Status};
+use crate::tls::TlsConnect;
 
 /// One HTTP/2 connection to a server, cheap to clone: every clone multiplexes its calls onto the
 /// same connection. A background task drives the connection; when it ends (the server closed
@@ -26,10 +30,12 @@ pub(crate) struct ClientConnection {
 }
 
 impl ClientConnection {
-    /// Connects over TCP with HTTP/2 prior knowledge (no Upgrade, as gRPC requires for
-    /// cleartext), within `connect_timeout`.
+    /// Connects over TCP, then TLS when `tls` is given, then starts HTTP/2, all within
+    /// `connect_timeout`. Without TLS, HTTP/2 starts with prior knowledge (no Upgrade, as gRPC
+    /// requires for cleartext); with TLS, only after the server selected `h2` with ALPN.
     pub(crate) async fn connect(
         address: &str,
+        tls: Option<&TlsConnect>,
         settings: &Http2Settings,
         connect_timeout: Duration,
     ) -> Result<Self, Status> {
@@ -42,38 +48,89 @@ impl ClientConnection {
             })?;
             // Small messages must not wait for Nagle's algorithm.
             let _ = tcp.set_nodelay(true);
-            let (send_request, connection) = h2::client::Builder::new()
-                .initial_window_size(settings.stream_window)
-                .initial_connection_window_size(settings.connection_window)
-                .max_header_list_size(settings.max_header_list_size)
-                .max_send_buffer_size(settings.max_send_buffer)
-                .enable_push(false)
-                .handshake::<_, Bytes>(tcp)
-                .await
-                .map_err(|e| {
-                    Status::new(
-                        Code::Unavailable,
-                        format!("HTTP/2 handshake with {address} failed: {e}"),
-                    )
-                })?;
-            Ok::<_, Status>((send_request, connection))
+            match tls {
+                None => Self::handshake(tcp, address, settings, false).await,
+                Some(tls) => {
+                    let stream = tls.connect(tcp, address).await?;
+                    Self::handshake(stream, address, settings, true).await
+                }
+            }
         };
-        let (send_request, connection) = tokio::time::timeout(connect_timeout, connect)
+        tokio::time::timeout(connect_timeout, connect)
             .await
             .map_err(|_| {
                 Status::new(
                     Code::Unavailable,
                     format!("connecting to {address} took longer than {connect_timeout:?}"),
                 )
-            })??;
+            })?
+    }
+
+    /// Starts HTTP/2 over `io` and spawns the task that drives the connection.
+    ///
+    /// With `wait_for_server`, returns only once the server has answered a PING. Over TLS 1.3
+    /// that is what tells a connection the server accepted from one it refused after the
+    /// handshake: the client's handshake ends before the server has checked the client's
+    /// certificate (mutual TLS), and a refusal arrives as an alert on the first read. One
+    /// round trip per connection, so that such a refusal is a connection error that names the
+    /// alert rather than the failure of whichever call came first.
+    async fn handshake<T>(
+        io: T,
+        address: &str,
+        settings: &Http2Settings,
+        wait_for_server: bool,
+    ) -> Result<Self, Status>
+    where
+        T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let (send_request, mut connection) = h2::client::Builder::new()
+            .initial_window_size(settings.stream_window)
+            .initial_connection_window_size(settings.connection_window)
+            .max_header_list_size(settings.max_header_list_size)
+            .max_send_buffer_size(settings.max_send_buffer)
+            .enable_push(false)
+            .handshake::<_, Bytes>(io)
+            .await
+            .map_err(|e| {
+                Status::new(
+                    Code::Unavailable,
+                    format!("HTTP/2 handshake with {address} failed: {e}"),
+                )
+            })?;
+        let ping_pong = if wait_for_server {
+            connection.ping_pong()
+        } else {
+            None
+        };
         let closed = Arc::new(AtomicBool::new(false));
         let flag = closed.clone();
+        let (ended, ended_with) = oneshot::channel();
         tokio::spawn(async move {
-            if let Err(error) = connection.await {
+            let result = connection.await;
+            if let Err(error) = &result {
                 tracing::debug!(%error, "client connection ended with an error");
             }
             flag.store(true, Ordering::Release);
+            // Nobody listens once the connection was made.
+            let _ = ended.send(result.err());
         });
+        if let Some(mut ping_pong) = ping_pong
+            && ping_pong.ping(h2::Ping::opaque()).await.is_err()
+        {
+            // The PING fails with a bare "broken pipe"; the connection's own error says why.
+            let reason = match ended_with.await {
+                Ok(Some(error)) => error.to_string(),
+                _ => "connection closed".to_owned(),
+            };
+            return Err(Status::new(
+                Code::Unavailable,
+                format!(
+                    "the server at {address} closed the connection after the TLS handshake: \
+                     {reason}{}",
+                    crate::tls::hint_after_handshake(&reason)
+                ),
+            ));
+        }
         Ok(Self {
             send_request,
             closed,

@@ -87,6 +87,24 @@ impl TonicServer {
     /// # Panics
     /// If the loopback port cannot be bound.
     pub async fn start() -> Self {
+        Self::start_with(tonic::transport::Server::builder()).await
+    }
+
+    /// As [`TonicServer::start`], over TLS with this certificate chain and private key (PEM):
+    /// tonic's rustls acceptor, which offers ALPN `h2`.
+    ///
+    /// # Panics
+    /// If tonic refuses the certificate or key, or the loopback port cannot be bound.
+    pub async fn start_tls(cert_pem: &str, key_pem: &str) -> Self {
+        use tonic::transport::{Identity, ServerTlsConfig};
+        let tls = ServerTlsConfig::new().identity(Identity::from_pem(cert_pem, key_pem));
+        let builder = tonic::transport::Server::builder()
+            .tls_config(tls)
+            .expect("tonic accepts the TLS identity");
+        Self::start_with(builder).await
+    }
+
+    async fn start_with(mut builder: tonic::transport::Server) -> Self {
         use pb::finance::currency_converter_server::CurrencyConverterServer;
         use pb::hello::greeter_server::GreeterServer as HelloServer;
         use pb::helloworld::greeter_server::GreeterServer as HelloWorldServer;
@@ -99,7 +117,7 @@ impl TonicServer {
             .local_addr()
             .expect("a bound listener has an address");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let router = tonic::transport::Server::builder()
+        let router = builder
             .add_service(HelloServer::new(HelloGreeter))
             .add_service(HelloWorldServer::new(HelloWorldGreeter))
             .add_service(CurrencyConverterServer::new(Finance))
