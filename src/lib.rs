@@ -71,4 +71,5 @@ pub mod client;
 pub mod rpc;
 pub mod server;
 
+pub mod schema;
 pub mod services;

@@ -8,6 +8,7 @@ mod end_to_end;
 mod golden;
 mod misbehaving_peer;
 mod protobuf_codec;
+mod reflection;
 mod same_wire;
 mod services;
 mod tonic_interop;
