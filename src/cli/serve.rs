@@ -3,7 +3,8 @@
 //! Once the port is bound, one line goes to stdout, `listening on <address>` with the port
 //! actually bound (so `--addr 127.0.0.1:0` tells which port the system chose); logs go to stderr.
 //!
-//! On SIGINT or SIGTERM the server stops accepting connections, sends GOAWAY on each, lets the
+//! On SIGINT or SIGTERM every health status turns NOT_SERVING (the health watchers are told, and
+//! their calls end), then the server stops accepting connections, sends GOAWAY on each, lets the
 //! calls in flight finish for at most `--grace-period` seconds, then exits 0. A second signal
 //! during the grace period stops at once (still exit 0: stopping was asked for, twice).
 
@@ -12,7 +13,7 @@ use std::time::Duration;
 use clap::Args;
 use h2grpc::framing::DEFAULT_MAX_MESSAGE_SIZE;
 use h2grpc::server::{Limits, Server};
-use h2grpc::services::{self, Options, auth::BearerAuth, finance};
+use h2grpc::services::{self, Options, auth::BearerAuth, finance, health::HealthReporter};
 use h2grpc::transport::settings::{
     DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_MAX_HEADER_LIST_SIZE, Http2Settings,
 };
@@ -76,8 +77,8 @@ fn parse_token(token: &str) -> Result<BearerAuth, String> {
 }
 
 impl ServeArgs {
-    /// The server these flags describe.
-    fn server(&self) -> Server {
+    /// The server these flags describe, reporting health through `health`.
+    fn server(&self, health: &HealthReporter) -> Server {
         // u32 always fits in usize on the targets tokio supports (32 and 64 bits).
         let size = |bytes: u32| usize::try_from(bytes).unwrap_or(usize::MAX);
         let server = Server::new()
@@ -95,6 +96,7 @@ impl ServeArgs {
             watch_interval: Duration::from_millis(self.watch_interval_ms),
             users: None,
             auth: self.auth_token.clone(),
+            health: health.clone(),
         };
         services::register_all(server, &options)
     }
@@ -110,7 +112,8 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), Failure> {
     let addr = listener
         .local_addr()
         .map_err(|error| Failure::runtime(format!("cannot read the bound address: {error}")))?;
-    let server = args.server();
+    let health = HealthReporter::new();
+    let server = args.server(&health);
     tracing::info!(
         %addr,
         methods = server.methods().len(),
@@ -134,10 +137,11 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), Failure> {
             }
             signal = signals.next() => match stop.take() {
                 Some(stop) => {
+                    health.set_all_not_serving();
                     tracing::info!(
                         signal,
                         grace_period = ?args.grace_period,
-                        "shutting down; signal again to stop at once"
+                        "shutting down: health NOT_SERVING, GOAWAY; signal again to stop at once"
                     );
                     let _ = stop.send(());
                 }
