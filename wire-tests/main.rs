@@ -6,6 +6,7 @@ mod support;
 mod cli;
 mod end_to_end;
 mod golden;
+mod health;
 mod misbehaving_peer;
 mod protobuf_codec;
 mod reflection;

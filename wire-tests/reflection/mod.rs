@@ -2,4 +2,7 @@
 //! messages against the schema, the reflection service through h2grpc's client (v1 and
 //! v1alpha), and grpcurl with no `.proto` file.
 
+mod grpcurl;
+mod messages;
+mod service;
 mod vs_protoc;

@@ -36,7 +36,7 @@ fn corpus_dir() -> PathBuf {
 }
 
 /// The corpus files, as `(name, source)`.
-fn corpus() -> Vec<(String, String)> {
+pub(crate) fn corpus() -> Vec<(String, String)> {
     [
         "corpus/deps/shared.proto",
         "corpus/deps/common.proto",
