@@ -15,7 +15,9 @@ use crate::status::Status;
 /// health.proto says ("The maximum number of services to return is 100").
 pub const MAX_LIST: usize = 100;
 
-/// Adds `grpc.health.v1.Health` to `server`, answering from `reporter`.
+/// Adds `grpc.health.v1.Health` to `server`, answering from `reporter`. It marks nothing
+/// itself: set the statuses on the reporter ([`services::register_all`](crate::services::register_all)
+/// marks every service it registers SERVING).
 #[must_use]
 pub fn register(server: Server, reporter: &HealthReporter) -> Server {
     let (check_reporter, list_reporter, watch_reporter) =
