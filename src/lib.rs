@@ -17,7 +17,8 @@
 //! | ⑤ | [`transport`] | HTTP/2 on `h2`: flow control both ways, RST_STREAM and GOAWAY | [RFC 9113](https://www.rfc-editor.org/rfc/rfc9113) |
 //! | ⑤ | [`tls`] | TLS under HTTP/2 for `https://`: rustls, ALPN `h2`, mutual TLS | [RFC 7301](https://www.rfc-editor.org/rfc/rfc7301), [RFC 9113 §3, §9.2](https://www.rfc-editor.org/rfc/rfc9113#section-3) |
 //! | ⑥ | [`rpc`], [`server`], [`client`] | the typed API: `Request`, `Response`, `Streaming`, `Sender`; the four handler shapes; the `Channel` | |
-//! | ⑦ | [`services`] | the tutorials' services: messages encoded by hand, servers, typed clients | `proto/*.proto` |
+//! | ⑦ | [`services`] | the tutorials' services, health and server reflection: messages encoded by hand, servers, typed clients | `proto/*.proto` |
+//! |   | [`schema`] | the `.proto` files of `proto/`, parsed at run time into `FileDescriptorProto`s (what reflection serves) | [proto3 language spec](https://protobuf.dev/reference/protobuf/proto3-spec/) |
 //!
 //! Layers ① to ④ are *sans-IO*: they take bytes and header maps in and give values out. They never
 //! await, never touch a socket and never read a clock, so every one of them is tested with byte
@@ -73,4 +74,5 @@ pub mod client;
 pub mod rpc;
 pub mod server;
 
+pub mod schema;
 pub mod services;

@@ -877,6 +877,8 @@ mod tests {
             key in "[0-9a-z_.]{1,8}",
             value in "[ -~]{0,32}",
         ) {
+            // "te", "host", "upgrade"… fit the pattern but are reserved (tested on their own).
+            prop_assume!(!is_reserved(&key));
             let mut metadata = Metadata::new();
             metadata.insert(&key, &value).unwrap();
             prop_assert_eq!(metadata.get(&key), Some(value.as_str()));

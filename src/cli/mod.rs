@@ -7,10 +7,12 @@
 //! | 0 | done (for `serve`: stopped by SIGINT or SIGTERM) |
 //! | 1 | could not run: the address is in use, the server cannot be reached, ... |
 //! | 2 | usage: an unknown flag, a bad value (clap's convention) |
-//! | 64 + code | a call of `demo` failed with this gRPC status code (grpcurl's convention), e.g. 78 for UNAVAILABLE (14), 80 for UNAUTHENTICATED (16) |
+//! | 3 | `health`: the server answered with a status other than SERVING |
+//! | 64 + code | a call of `demo` or `health` failed with this gRPC status code (grpcurl's convention), e.g. 78 for UNAVAILABLE (14), 80 for UNAUTHENTICATED (16) |
 
 mod channel;
 mod demo;
+mod health;
 mod serve;
 
 use std::fmt::Display;
@@ -26,7 +28,7 @@ use h2grpc::status::Status;
 #[command(name = "h2grpc", version, arg_required_else_help = true)]
 #[command(
     after_help = "Logs go to stderr, filtered by RUST_LOG (e.g. RUST_LOG=h2grpc=debug).\n\
-Exit codes: 0 done, 1 could not run, 2 usage, 64 + gRPC code when a demo call fails."
+Exit codes: 0 done, 1 could not run, 2 usage, 3 health not SERVING, 64 + gRPC code when a call fails."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -35,11 +37,14 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve hello.Greeter, helloworld.Greeter, finance.CurrencyConverter and users.UserService
-    /// on one port, until SIGINT or SIGTERM.
+    /// Serve hello.Greeter, helloworld.Greeter, finance.CurrencyConverter and users.UserService,
+    /// with health checking and server reflection, on one port, until SIGINT or SIGTERM.
     Serve(serve::ServeArgs),
     /// Run one of the seeds' client programs against a server, printing what it prints.
     Demo(demo::DemoArgs),
+    /// Check a server's health (grpc.health.v1.Health): print the status, exit 0 only when
+    /// SERVING.
+    Health(health::HealthArgs),
 }
 
 /// Why the command stopped early: the line to print and the exit code.
@@ -55,6 +60,14 @@ impl Failure {
         Self {
             message: message.to_string(),
             code: 1,
+        }
+    }
+
+    /// Exit code `code`, for a command's own outcomes (`health`: 3, not SERVING).
+    pub(crate) fn new(message: impl Display, code: u8) -> Self {
+        Self {
+            message: message.to_string(),
+            code,
         }
     }
 
@@ -85,7 +98,7 @@ pub(crate) fn main() -> ExitCode {
     };
     let default_log_level = match cli.command {
         Command::Serve(_) => "info",
-        Command::Demo(_) => "warn",
+        Command::Demo(_) | Command::Health(_) => "warn",
     };
     init_logging(default_log_level);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -103,6 +116,7 @@ pub(crate) fn main() -> ExitCode {
         match cli.command {
             Command::Serve(args) => serve::run(args).await,
             Command::Demo(args) => demo::run(args).await,
+            Command::Health(args) => health::run(args).await,
         }
     });
     // Calls still running past the grace period are dropped here, not waited for.
@@ -144,7 +158,7 @@ fn usage_error(error: &clap::Error) -> ExitCode {
     let what = what.trim_start_matches("error: ");
     // The subcommand the user meant, for the pointer to its --help.
     let command = match std::env::args().nth(1).as_deref() {
-        Some(sub @ ("serve" | "demo")) => format!("h2grpc {sub}"),
+        Some(sub @ ("serve" | "demo" | "health")) => format!("h2grpc {sub}"),
         _ => "h2grpc".to_owned(),
     };
     fail(&Failure::usage(format!("{what}; try '{command} --help'")))

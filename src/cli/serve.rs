@@ -8,7 +8,8 @@
 //! certificate signed by that CA (mutual TLS). The files are read, and the key checked against
 //! the certificate, before the port is bound: a bad file is one line and exit code 2.
 //!
-//! On SIGINT or SIGTERM the server stops accepting connections, sends GOAWAY on each, lets the
+//! On SIGINT or SIGTERM every health status turns NOT_SERVING (the health watchers are told, and
+//! their calls end), then the server stops accepting connections, sends GOAWAY on each, lets the
 //! calls in flight finish for at most `--grace-period` seconds, then exits 0. A second signal
 //! during the grace period stops at once (still exit 0: stopping was asked for, twice).
 
@@ -18,7 +19,7 @@ use std::time::Duration;
 use clap::Args;
 use h2grpc::framing::DEFAULT_MAX_MESSAGE_SIZE;
 use h2grpc::server::{Limits, Server};
-use h2grpc::services::{self, Options, auth::BearerAuth, finance};
+use h2grpc::services::{self, Options, auth::BearerAuth, finance, health::HealthReporter};
 use h2grpc::tls::{CaCertificates, Identity, ServerTlsConfig};
 use h2grpc::transport::settings::{
     DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_MAX_HEADER_LIST_SIZE, Http2Settings,
@@ -119,8 +120,8 @@ impl ServeArgs {
             .map_err(usage)
     }
 
-    /// The server these flags describe.
-    fn server(&self) -> Server {
+    /// The server these flags describe, reporting health through `health`.
+    fn server(&self, health: &HealthReporter) -> Server {
         // u32 always fits in usize on the targets tokio supports (32 and 64 bits).
         let size = |bytes: u32| usize::try_from(bytes).unwrap_or(usize::MAX);
         let server = Server::new()
@@ -142,6 +143,7 @@ impl ServeArgs {
             watch_interval: Duration::from_millis(self.watch_interval_ms),
             users: None,
             auth: self.auth_token.clone(),
+            health: health.clone(),
         };
         services::register_all(server, &options)
     }
@@ -158,7 +160,8 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), Failure> {
     let addr = listener
         .local_addr()
         .map_err(|error| Failure::runtime(format!("cannot read the bound address: {error}")))?;
-    let mut server = args.server();
+    let health = HealthReporter::new();
+    let mut server = args.server(&health);
     tracing::info!(
         %addr,
         methods = server.methods().len(),
@@ -189,10 +192,11 @@ pub(crate) async fn run(args: ServeArgs) -> Result<(), Failure> {
             }
             signal = signals.next() => match stop.take() {
                 Some(stop) => {
+                    health.set_all_not_serving();
                     tracing::info!(
                         signal,
                         grace_period = ?args.grace_period,
-                        "shutting down; signal again to stop at once"
+                        "shutting down: health NOT_SERVING, GOAWAY; signal again to stop at once"
                     );
                     let _ = stop.send(());
                 }

@@ -12,6 +12,8 @@
 //! | [`helloworld`] | `proto/helloworld.proto` | `helloworld.Greeter` | [`helloworld::register`] | [`helloworld::GreeterClient`] |
 //! | [`finance`] | `proto/finance.proto` | `finance.CurrencyConverter` | [`finance::CurrencyConverter`] | [`finance::CurrencyConverterClient`] |
 //! | [`users`] | `proto/user_service.proto` | `users.UserService` | [`users::UserService`] | [`users::UserServiceClient`] |
+//! | [`health`] | `proto/grpc/health/v1/health.proto` | `grpc.health.v1.Health` | [`health::register`] | [`health::HealthClient`] |
+//! | [`reflection`] | `proto/grpc/reflection/{v1,v1alpha}/reflection.proto` | `grpc.reflection.v1.ServerReflection`, `grpc.reflection.v1alpha.ServerReflection` | [`reflection::register`] | [`reflection::ReflectionClient`] |
 //!
 //! Around them: [`auth`], the bearer-token interceptor of seed 001, and [`python`], the few
 //! Python formatting rules the seeds' messages depend on.
@@ -31,13 +33,16 @@
 
 use std::time::Duration;
 
+use crate::call::MethodPath;
 use crate::server::Server;
 
 pub mod auth;
 pub mod finance;
+pub mod health;
 pub mod hello;
 pub mod helloworld;
 pub mod python;
+pub mod reflection;
 pub mod users;
 
 /// How the services of [`register_all`] are set up.
@@ -49,6 +54,9 @@ pub struct Options {
     pub users: Option<users::UserService>,
     /// When set, every call must carry `authorization: Bearer <token>` ([`auth`]).
     pub auth: Option<auth::BearerAuth>,
+    /// The health statuses `grpc.health.v1.Health` serves: keep a clone to report changes
+    /// (`h2grpc serve` turns everything NOT_SERVING on shutdown with it).
+    pub health: health::HealthReporter,
 }
 
 impl Default for Options {
@@ -57,13 +65,16 @@ impl Default for Options {
             watch_interval: finance::DEFAULT_WATCH_INTERVAL,
             users: None,
             auth: None,
+            health: health::HealthReporter::new(),
         }
     }
 }
 
 /// Adds every service to `server`: `hello.Greeter`, `helloworld.Greeter`,
-/// `finance.CurrencyConverter` and `users.UserService`, and the auth interceptor if
-/// `options.auth` is set.
+/// `finance.CurrencyConverter` and `users.UserService`; then `grpc.health.v1.Health`, with
+/// every service of `server` (these, any registered before, and health and reflection
+/// themselves) SERVING in `options.health`, and server reflection listing them all; and the
+/// auth interceptor if `options.auth` is set.
 #[must_use]
 pub fn register_all(server: Server, options: &Options) -> Server {
     let server = hello::register(server);
@@ -72,8 +83,33 @@ pub fn register_all(server: Server, options: &Options) -> Server {
         .with_watch_interval(options.watch_interval)
         .register(server);
     let server = options.users.clone().unwrap_or_default().register(server);
+    let mut served = services_of(&server);
+    served.extend(
+        [
+            health::SERVICE,
+            reflection::V1_SERVICE,
+            reflection::V1ALPHA_SERVICE,
+        ]
+        .map(String::from),
+    );
+    for service in &served {
+        options.health.set_serving(service);
+    }
+    let server = health::register(server, &options.health);
+    let server = reflection::register(server, served);
     match &options.auth {
         Some(auth) => auth.clone().install(server),
         None => server,
     }
+}
+
+/// The full names of the services `server` has methods of.
+fn services_of(server: &Server) -> Vec<String> {
+    let mut services: Vec<String> = server
+        .methods()
+        .into_iter()
+        .filter_map(|path| Some(MethodPath::parse(path)?.service().to_owned()))
+        .collect();
+    services.dedup();
+    services
 }
