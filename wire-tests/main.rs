@@ -4,6 +4,7 @@
 mod support;
 
 mod cli;
+mod compression;
 mod end_to_end;
 mod golden;
 mod misbehaving_peer;
