@@ -499,12 +499,11 @@ fn bomb(encoding: Encoding) -> Vec<u8> {
     out
 }
 
+/// A header field a raw server sends.
+type Header = (&'static str, &'static str);
+
 /// Answers one unary call from a raw server with Response-Headers `headers`, one message and OK.
-async fn answer_raw(
-    server: &mut RawServer,
-    headers: &[(&'static str, &'static str)],
-    message: Bytes,
-) {
+async fn answer_raw(server: &mut RawServer, headers: &[Header], message: Bytes) {
     let mut call = server.next_call().await;
     let _ = call.body().await;
     let mut response = http::Response::builder();
@@ -534,7 +533,7 @@ async fn responses_the_client_refuses() {
     Encoding::Gzip.compress(&compressible(5).encode_to_vec(), &mut gzip);
     let bomb = bomb(Encoding::Deflate);
     let ct = ("content-type", "application/grpc");
-    let cases: [(&[(&'static str, &'static str)], Bytes, Code); 5] = [
+    let cases: [(&[Header], Bytes, Code); 5] = [
         (
             &[ct, ("grpc-encoding", "snappy")],
             framed(1, &gzip),
