@@ -215,6 +215,11 @@ impl<T> Response<T> {
         &self.message
     }
 
+    /// The message, to change.
+    pub fn get_mut(&mut self) -> &mut T {
+        &mut self.message
+    }
+
     /// The message, by value.
     pub fn into_inner(self) -> T {
         self.message
@@ -380,7 +385,7 @@ pub struct Sender<T> {
     encoding: Option<Encoding>,
     /// Server side: what the handler may choose from ([`Sender::set_compressed`]).
     choice: ResponseCompression,
-    /// Server side: something was queued, so the Response-Headers may be out.
+    /// Server side: headers or a message were queued, so the Response-Headers may be out.
     started: bool,
     _message: PhantomData<fn(T)>,
 }
@@ -455,8 +460,7 @@ impl<T: Message> Sender<T> {
         self.encoding
     }
 
-    /// Server side, before anything is queued (a message, the headers or the trailers):
-    /// whether this call's responses are
+    /// Server side, before the first message or headers: whether this call's responses are
     /// compressed, whatever the server's default. `true` picks an encoding the client accepts
     /// (the server's own if it has one, else gzip, then deflate). Returns the encoding
     /// [`Sender::send`] will use; once something was sent, and on the client (where the
@@ -468,14 +472,15 @@ impl<T: Message> Sender<T> {
         self.encoding
     }
 
-    /// Queues an item for the stream's task (server side), preceded the first time by the
-    /// handler's choice of encoding if it is not the default.
+    /// Queues an item for the stream's task (server side). Before the first headers or message
+    /// goes the handler's choice of encoding, if it is not the default.
     async fn queue(&mut self, item: Outgoing) -> Result<(), Status> {
         let Outbound::Server(tx) = &self.outbound else {
             return Ok(());
         };
         let over = |_| Status::new(Code::Cancelled, "the call is over");
-        if !self.started {
+        let opens = matches!(item, Outgoing::Headers(_) | Outgoing::Messages(_));
+        if opens && !self.started {
             self.started = true;
             if self.encoding != self.choice.default {
                 tx.send(Outgoing::Encoding(self.encoding))

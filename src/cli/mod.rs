@@ -10,6 +10,8 @@
 //! | 64 + code | a call of `demo` failed with this gRPC status code (grpcurl's convention), e.g. 78 for UNAVAILABLE (14), 80 for UNAUTHENTICATED (16) |
 
 mod demo;
+mod interop_client;
+mod interop_server;
 mod serve;
 
 use std::fmt::Display;
@@ -39,6 +41,10 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Run one of the seeds' client programs against a server, printing what it prints.
     Demo(demo::DemoArgs),
+    /// Serve grpc.testing.TestService for the official interop clients (their flags).
+    InteropServer(interop_server::InteropServerArgs),
+    /// Run the official interop test cases against an interop server (their flags).
+    InteropClient(interop_client::InteropClientArgs),
 }
 
 /// Why the command stopped early: the line to print and the exit code.
@@ -83,8 +89,8 @@ pub(crate) fn main() -> ExitCode {
         Err(error) => return usage_error(&error),
     };
     let default_log_level = match cli.command {
-        Command::Serve(_) => "info",
-        Command::Demo(_) => "warn",
+        Command::Serve(_) | Command::InteropServer(_) => "info",
+        Command::Demo(_) | Command::InteropClient(_) => "warn",
     };
     init_logging(default_log_level);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -102,6 +108,8 @@ pub(crate) fn main() -> ExitCode {
         match cli.command {
             Command::Serve(args) => serve::run(args).await,
             Command::Demo(args) => demo::run(args).await,
+            Command::InteropServer(args) => interop_server::run(args).await,
+            Command::InteropClient(args) => interop_client::run(args).await,
         }
     });
     // Calls still running past the grace period are dropped here, not waited for.
@@ -143,7 +151,9 @@ fn usage_error(error: &clap::Error) -> ExitCode {
     let what = what.trim_start_matches("error: ");
     // The subcommand the user meant, for the pointer to its --help.
     let command = match std::env::args().nth(1).as_deref() {
-        Some(sub @ ("serve" | "demo")) => format!("h2grpc {sub}"),
+        Some(sub @ ("serve" | "demo" | "interop-server" | "interop-client")) => {
+            format!("h2grpc {sub}")
+        }
         _ => "h2grpc".to_owned(),
     };
     fail(&Failure::usage(format!("{what}; try '{command} --help'")))

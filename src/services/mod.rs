@@ -12,6 +12,7 @@
 //! | [`helloworld`] | `proto/helloworld.proto` | `helloworld.Greeter` | [`helloworld::register`] | [`helloworld::GreeterClient`] |
 //! | [`finance`] | `proto/finance.proto` | `finance.CurrencyConverter` | [`finance::CurrencyConverter`] | [`finance::CurrencyConverterClient`] |
 //! | [`users`] | `proto/user_service.proto` | `users.UserService` | [`users::UserService`] | [`users::UserServiceClient`] |
+//! | [`interop`] | `proto/grpc/testing/test.proto` | `grpc.testing.TestService` | [`interop::register`] | [`interop::TestServiceClient`] |
 //!
 //! Around them: [`auth`], the bearer-token interceptor of seed 001, and [`python`], the few
 //! Python formatting rules the seeds' messages depend on.
@@ -37,6 +38,7 @@ pub mod auth;
 pub mod finance;
 pub mod hello;
 pub mod helloworld;
+pub mod interop;
 pub mod python;
 pub mod users;
 
