@@ -7,6 +7,7 @@ mod cli;
 mod compression;
 mod end_to_end;
 mod golden;
+mod interop;
 mod misbehaving_peer;
 mod protobuf_codec;
 mod same_wire;
