@@ -14,8 +14,11 @@
 //! half does the opposite. [`Inbound`] is the shared receiving side: DATA chunks in, typed
 //! messages out. [`crate::transport`] moves these values to and from `h2`.
 //!
-//! Every failure below the call (a [`FramingError`], a [`DecodeError`]) becomes a [`Status`]
-//! here, where the context is known, with the code `statuscodes.md` names for it.
+//! Every failure below the call (a [`FramingError`], a [`DecompressError`], a [`DecodeError`])
+//! becomes a [`Status`] here, where the context is known, with the code `statuscodes.md` names
+//! for it. The headers' `grpc-encoding` and `grpc-accept-encoding` are read and written here
+//! too; [`encode_message`] and [`Inbound`] compress and decompress each message with the
+//! call's [`Encoding`](crate::compression::Encoding).
 
 mod inbound;
 mod method;

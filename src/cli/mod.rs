@@ -5,7 +5,7 @@
 //! | exit code | meaning |
 //! |---|---|
 //! | 0 | done (for `serve`: stopped by SIGINT or SIGTERM) |
-//! | 1 | could not run: the address is in use, the server cannot be reached, ... |
+//! | 1 | could not run: the address is in use, the server cannot be reached, an interop case failed, ... |
 //! | 2 | usage: an unknown flag, a bad value (clap's convention) |
 //! | 64 + code | a call of `demo` failed with this gRPC status code (grpcurl's convention), e.g. 78 for UNAVAILABLE (14), 80 for UNAUTHENTICATED (16) |
 
