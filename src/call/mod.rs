@@ -18,7 +18,7 @@
 //! becomes a [`Status`] here, where the context is known, with the code `statuscodes.md` names
 //! for it. The headers' `grpc-encoding` and `grpc-accept-encoding` are read and written here
 //! too; [`encode_message`] and [`Inbound`] compress and decompress each message with the
-//! call's [`Encoding`](crate::compression::Encoding).
+//! call's [`Encoding`].
 
 mod inbound;
 mod method;
