@@ -2,9 +2,9 @@
 //! kinds of call, negotiation, per-message choices, and what a peer can break: unknown
 //! encodings both ways, corrupt payloads, decompression bombs.
 //!
-//! The interop with independent implementations (grpcio's compressed cases) is in
-//! `wire-tests/interop.rs`; that a bomb cannot allocate past the limit is counted in
-//! `wire-tests/bomb.rs`.
+//! tonic, with its gzip and deflate features, is the independent peer here, both ways; grpcio's
+//! compressed interop cases are in `wire-tests/interop.rs`; that a bomb cannot allocate past
+//! the limit is counted in `wire-tests/bomb.rs`.
 
 use bytes::Bytes;
 use h2grpc::client::{Channel, ChannelConfig};
@@ -647,4 +647,75 @@ async fn the_limit_is_on_the_decompressed_size() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::ResourceExhausted, "{status}");
+}
+
+/// tonic (its `gzip` and `deflate` features) on the other side, both ways: a tonic client
+/// sending compressed to an h2grpc server that answers compressed, and an h2grpc client sending
+/// compressed to a tonic server that answers compressed.
+#[tokio::test]
+async fn tonic_both_ways() {
+    use h2grpc::services::hello::{self, HelloReply, HelloRequest};
+    use tonic_peer::pb::hello::greeter_client::GreeterClient;
+    use tonic_peer::pb::hello::greeter_server::GreeterServer;
+    use tonic_peer::tonic::codec::CompressionEncoding;
+    use tonic_peer::tonic::transport::server::TcpIncoming;
+
+    for (ours, theirs) in [
+        (Encoding::Gzip, CompressionEncoding::Gzip),
+        (Encoding::Deflate, CompressionEncoding::Deflate),
+    ] {
+        // tonic → h2grpc: the handler says whether the request came compressed.
+        let server = Server::new().send_compressed(ours).unary(
+            hello::SAY_HELLO,
+            |request: Request<HelloRequest>| async move {
+                let compressed = request.is_compressed();
+                let encoding = request.compression().map_or("identity", Encoding::name);
+                Ok(Response::new(HelloReply {
+                    message: format!("{} {compressed} {encoding}", request.get_ref().name).into(),
+                }))
+            },
+        );
+        let server = TestServer::start(server).await;
+        let mut client = GreeterClient::connect(server.target.clone())
+            .await
+            .unwrap()
+            .send_compressed(theirs)
+            .accept_compressed(theirs);
+        let request = tonic_peer::pb::hello::HelloRequest {
+            name: "tonic".repeat(100),
+        };
+        let reply = client.say_hello(request).await.unwrap();
+        let expected = format!("{} true {}", "tonic".repeat(100), ours.name());
+        assert_eq!(reply.get_ref().message, expected);
+
+        // h2grpc → tonic: tonic decompresses the request and compresses its answer.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let target = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let service = GreeterServer::new(tonic_peer::HelloGreeter)
+            .accept_compressed(theirs)
+            .send_compressed(theirs);
+        let tonic_server = tokio::spawn(
+            tonic_peer::tonic::transport::Server::builder()
+                .add_service(service)
+                .serve_with_incoming_shutdown(TcpIncoming::from(listener), async {
+                    let _ = stopped.await;
+                }),
+        );
+        let channel = Channel::new(&target, sending(Some(ours))).unwrap();
+        let request = Request::new(HelloRequest {
+            name: "h2grpc".repeat(100).into(),
+        });
+        let reply: Response<HelloReply> = channel.unary(hello::SAY_HELLO, request).await.unwrap();
+        assert_eq!(reply.compressed(), Some(true), "{ours}");
+        assert_eq!(
+            reply.get_ref().message,
+            format!("Hello, {}!", "h2grpc".repeat(100))
+        );
+        let _ = stop.send(());
+        within("the tonic server to stop", tonic_server)
+            .await
+            .unwrap()
+            .unwrap();
+    }
 }
