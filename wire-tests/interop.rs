@@ -539,3 +539,109 @@ fn interop_messages_match_protoc() {
         assert_eq!(ours, protoc_encode(message_type, text), "{message_type}");
     }
 }
+
+// ===== Server features no official case covers =====
+
+/// HalfDuplexCall answers after the half-close, in order; per-message compression and
+/// interval_us work in FullDuplexCall too; CacheableUnaryCall answers the time; an echoed status
+/// ends a StreamingOutputCall after its responses.
+#[tokio::test]
+async fn server_features_beyond_the_cases() {
+    use h2grpc::compression::Encoding;
+    use h2grpc::services::interop::{StreamingOutputCallResponse, TestServiceClient};
+    use h2grpc::status::Code;
+
+    let server = TestServer::start(interop::register(Server::new())).await;
+    let client = TestServiceClient::new(server.channel().await);
+    let sizes = |sizes: &[i32]| StreamingOutputCallRequest {
+        response_parameters: sizes.iter().map(|&s| ResponseParameters::size(s)).collect(),
+        ..StreamingOutputCallRequest::default()
+    };
+    let len = |r: &StreamingOutputCallResponse| r.payload.as_ref().map_or(0, |p| p.body.len());
+
+    // HalfDuplexCall: nothing before the half-close, then everything in order.
+    let (mut requests, mut responses) = client.half_duplex_call(Request::new(())).await.unwrap();
+    requests.send(&sizes(&[1, 2])).await.unwrap();
+    requests.send(&sizes(&[3])).await.unwrap();
+    requests.finish().await.unwrap();
+    let mut got = Vec::new();
+    while let Some(response) = responses.message().await.unwrap() {
+        got.push(len(&response));
+    }
+    assert_eq!(got, [1, 2, 3]);
+
+    // FullDuplexCall: per-message compression and pacing.
+    let (mut requests, mut responses) = client.full_duplex_call(Request::new(())).await.unwrap();
+    let request = StreamingOutputCallRequest {
+        response_parameters: vec![
+            ResponseParameters {
+                size: 1000,
+                interval_us: 2000,
+                compressed: BoolValue::some(true),
+            },
+            ResponseParameters {
+                size: 1000,
+                interval_us: 2000,
+                compressed: None,
+            },
+        ],
+        ..StreamingOutputCallRequest::default()
+    };
+    requests.send(&request).await.unwrap();
+    requests.finish().await.unwrap();
+    let mut flags = Vec::new();
+    while let Some(response) = responses.message().await.unwrap() {
+        assert_eq!(len(&response), 1000);
+        flags.push(responses.last_compressed());
+    }
+    assert_eq!(flags, [true, false]);
+
+    // CacheableUnaryCall: a decimal timestamp.
+    let response = client
+        .channel()
+        .unary::<SimpleRequest, SimpleResponse>(
+            interop::CACHEABLE_UNARY_CALL,
+            Request::new(SimpleRequest::default()),
+        )
+        .await
+        .unwrap();
+    let body = &response.get_ref().payload.as_ref().unwrap().body;
+    assert!(
+        !body.is_empty() && body.iter().all(u8::is_ascii_digit),
+        "{body:?}"
+    );
+
+    // StreamingOutputCall with response_status: the responses, then the status.
+    let request = StreamingOutputCallRequest {
+        response_status: Some(EchoStatus {
+            code: 9,
+            message: "stop".into(),
+        }),
+        ..sizes(&[5])
+    };
+    let mut responses = client
+        .streaming_output_call(Request::new(request))
+        .await
+        .unwrap();
+    assert_eq!(len(&responses.message().await.unwrap().unwrap()), 5);
+    let status = responses.message().await.unwrap_err();
+    assert_eq!(
+        (status.code(), status.message()),
+        (Code::FailedPrecondition, "stop")
+    );
+
+    // StreamingInputCall: expect_compressed checked message by message.
+    let mut call = client
+        .streaming_input_call(Request::new(()).with_compression(Encoding::Deflate))
+        .await
+        .unwrap();
+    let expecting = |expect| interop::StreamingInputCallRequest {
+        payload: Some(Payload::zeros(10)),
+        expect_compressed: BoolValue::some(expect),
+    };
+    call.send(&expecting(true)).await.unwrap();
+    call.send_uncompressed(&expecting(false)).await.unwrap();
+    let _ = call.send_uncompressed(&expecting(true)).await;
+    let status = call.finish().await.unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument, "{status}");
+}

@@ -36,7 +36,7 @@ mod server;
 pub use client::TestServiceClient;
 pub use messages::*;
 pub use server::{
-    ECHO_INITIAL, ECHO_TRAILING_BIN, MAX_INTERVAL, MAX_PAYLOAD, cacheable_unary_call, empty_call,
-    full_duplex_call, half_duplex_call, register, streaming_input_call, streaming_output_call,
-    unary_call,
+    ECHO_INITIAL, ECHO_TRAILING_BIN, MAX_HALF_DUPLEX_BYTES, MAX_HALF_DUPLEX_REQUESTS, MAX_INTERVAL,
+    MAX_PAYLOAD, cacheable_unary_call, empty_call, full_duplex_call, half_duplex_call, register,
+    streaming_input_call, streaming_output_call, unary_call,
 };

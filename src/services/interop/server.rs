@@ -185,22 +185,30 @@ pub async fn full_duplex_call(
     Ok(())
 }
 
+/// How many requests HalfDuplexCall holds before answering: 1,000.
+pub const MAX_HALF_DUPLEX_REQUESTS: usize = 1000;
+/// How many bytes of requests (encoded) HalfDuplexCall holds before answering: 16 MiB.
+pub const MAX_HALF_DUPLEX_BYTES: usize = 16 * 1024 * 1024;
+
 /// HalfDuplexCall: every request is read first, then all are answered in order.
 ///
 /// # Errors
-/// As [`full_duplex_call`]; RESOURCE_EXHAUSTED past 1,000 buffered requests.
+/// As [`full_duplex_call`]; RESOURCE_EXHAUSTED past [`MAX_HALF_DUPLEX_REQUESTS`] requests or
+/// [`MAX_HALF_DUPLEX_BYTES`] bytes of them.
 pub async fn half_duplex_call(
     request: Request<Streaming<StreamingOutputCallRequest>>,
     mut responses: Sender<StreamingOutputCallResponse>,
 ) -> Result<(), Status> {
-    const MAX_BUFFERED: usize = 1000;
     start_echo(request.metadata(), &mut responses).await?;
     let mut requests = request.into_inner();
     let mut buffered = Vec::new();
+    let mut bytes = 0usize;
     while let Some(message) = requests.message().await? {
-        if buffered.len() == MAX_BUFFERED {
+        bytes = bytes.saturating_add(crate::protobuf::Message::encoded_len(&message));
+        if buffered.len() == MAX_HALF_DUPLEX_REQUESTS || bytes > MAX_HALF_DUPLEX_BYTES {
             return Err(Status::resource_exhausted(format!(
-                "HalfDuplexCall buffers at most {MAX_BUFFERED} requests"
+                "HalfDuplexCall holds at most {MAX_HALF_DUPLEX_REQUESTS} requests and \
+                 {MAX_HALF_DUPLEX_BYTES} bytes of them"
             )));
         }
         buffered.push(message);
