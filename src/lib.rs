@@ -13,6 +13,7 @@
 //! | ③ | [`status`] | `grpc-status`, `grpc-message`, `grpc-status-details-bin` | [PROTOCOL-HTTP2.md, "Responses"](https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#responses), [statuscodes.md](https://github.com/grpc/grpc/blob/master/doc/statuscodes.md) |
 //! | ③ | [`metadata`] | Custom-Metadata: ASCII and `-bin` headers | [PROTOCOL-HTTP2.md, "Requests"](https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#requests) |
 //! | ③ | [`timeout`] | `grpc-timeout` ⇄ `Duration` | [PROTOCOL-HTTP2.md, "Timeout"](https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#requests) |
+//! | ③ | [`compression`] | `identity`, `gzip`, `deflate` per message; `grpc-encoding` negotiation; bounded decompression | [compression.md](https://github.com/grpc/grpc/blob/master/doc/compression.md) |
 //! | ④ | [`call`] | the grammar of a call: headers, Trailers vs Trailers-Only, cardinality, every failure as a [`status::Status`] | [PROTOCOL-HTTP2.md](https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md), [statuscodes.md](https://github.com/grpc/grpc/blob/master/doc/statuscodes.md) |
 //! | ⑤ | [`transport`] | HTTP/2 on `h2`: flow control both ways, RST_STREAM and GOAWAY | [RFC 9113](https://www.rfc-editor.org/rfc/rfc9113) |
 //! | ⑤ | [`tls`] | TLS under HTTP/2 for `https://`: rustls, ALPN `h2`, mutual TLS | [RFC 7301](https://www.rfc-editor.org/rfc/rfc7301), [RFC 9113 §3, §9.2](https://www.rfc-editor.org/rfc/rfc9113#section-3) |
@@ -61,6 +62,7 @@ pub mod protobuf;
 
 pub mod framing;
 
+pub mod compression;
 pub mod metadata;
 pub mod status;
 pub mod timeout;

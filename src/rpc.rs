@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use crate::framing;
+use crate::compression::{Encoding, ResponseCompression};
 use crate::metadata::Metadata;
 use crate::protobuf::Message;
 use crate::status::{Code, Status};
@@ -19,12 +19,14 @@ use crate::transport::recv::RecvBody;
 ///
 /// On the server, `metadata` holds the client's Custom-Metadata and `user-agent`; on the
 /// client, what to send, and [`Request::set_timeout`] sets the deadline (sent as
-/// `grpc-timeout`).
+/// `grpc-timeout`) and [`Request::set_compression`] the compression of the request messages.
 #[derive(Debug, Clone, Default)]
 pub struct Request<T> {
     metadata: Metadata,
     message: T,
     timeout: Option<Duration>,
+    compression: Option<Encoding>,
+    compressed: bool,
 }
 
 impl<T> Request<T> {
@@ -34,6 +36,8 @@ impl<T> Request<T> {
             metadata: Metadata::new(),
             message,
             timeout: None,
+            compression: None,
+            compressed: false,
         }
     }
 
@@ -42,7 +46,21 @@ impl<T> Request<T> {
             metadata,
             message,
             timeout,
+            compression: None,
+            compressed: false,
         }
+    }
+
+    /// Server side: records the request's `grpc-encoding` and whether its one message arrived
+    /// compressed.
+    pub(crate) fn with_received_compression(
+        mut self,
+        encoding: Option<Encoding>,
+        compressed: bool,
+    ) -> Self {
+        self.compression = encoding;
+        self.compressed = compressed;
+        self
     }
 
     /// The request metadata.
@@ -87,6 +105,32 @@ impl<T> Request<T> {
         self.timeout = Some(timeout);
         self
     }
+
+    /// The compression of the request messages: on the client, what
+    /// [`Request::set_compression`] chose (`None`: the channel's default); on the server, the
+    /// request's `grpc-encoding` (`None`: identity).
+    pub fn compression(&self) -> Option<Encoding> {
+        self.compression
+    }
+
+    /// Compresses the request messages of this call with `encoding`, whatever the channel's
+    /// default; [`Encoding::Identity`] sends them uncompressed (client side).
+    pub fn set_compression(&mut self, encoding: Encoding) {
+        self.compression = Some(encoding);
+    }
+
+    /// With [`Request::set_compression`].
+    #[must_use]
+    pub fn with_compression(mut self, encoding: Encoding) -> Self {
+        self.compression = Some(encoding);
+        self
+    }
+
+    /// Whether the request message arrived compressed, with Compressed-Flag 1 (server side,
+    /// unary and server-streaming calls; for streams, see [`Streaming::last_compressed`]).
+    pub fn is_compressed(&self) -> bool {
+        self.compressed
+    }
 }
 
 /// A response: one message with the initial metadata (sent in the Response-Headers) and the
@@ -96,6 +140,7 @@ pub struct Response<T> {
     metadata: Metadata,
     message: T,
     trailers: Metadata,
+    compressed: Option<bool>,
 }
 
 impl<T> Response<T> {
@@ -105,6 +150,7 @@ impl<T> Response<T> {
             metadata: Metadata::new(),
             message,
             trailers: Metadata::new(),
+            compressed: None,
         }
     }
 
@@ -113,7 +159,35 @@ impl<T> Response<T> {
             metadata,
             message,
             trailers,
+            compressed: None,
         }
+    }
+
+    /// Client side: records whether the response message arrived compressed.
+    pub(crate) fn with_received(mut self, compressed: bool) -> Self {
+        self.compressed = Some(compressed);
+        self
+    }
+
+    /// Server side: compress this response (`true`) with an encoding the client accepts (the
+    /// server's own if it has one, else gzip, then deflate; uncompressed if the client accepts
+    /// none), or not at all (`false`), whatever the server's default.
+    pub fn set_compressed(&mut self, compress: bool) {
+        self.compressed = Some(compress);
+    }
+
+    /// With [`Response::set_compressed`].
+    #[must_use]
+    pub fn with_compressed(mut self, compress: bool) -> Self {
+        self.compressed = Some(compress);
+        self
+    }
+
+    /// Server side: the handler's choice ([`Response::set_compressed`]; `None`: the server's
+    /// default). Client side: `Some` of whether the response message arrived compressed, with
+    /// Compressed-Flag 1.
+    pub fn compressed(&self) -> Option<bool> {
+        self.compressed
     }
 
     /// The initial metadata (Response-Headers).
@@ -139,6 +213,11 @@ impl<T> Response<T> {
     /// The message.
     pub fn get_ref(&self) -> &T {
         &self.message
+    }
+
+    /// The message, to change.
+    pub fn get_mut(&mut self) -> &mut T {
+        &mut self.message
     }
 
     /// The message, by value.
@@ -231,6 +310,15 @@ impl<T: Message> Streaming<T> {
             Incoming::Response(body) => body.trailers(),
         }
     }
+
+    /// Whether the message last returned by [`Streaming::message`] arrived compressed, with
+    /// Compressed-Flag 1.
+    pub fn last_compressed(&self) -> bool {
+        match &self.incoming {
+            Incoming::Request(body) => body.last_compressed(),
+            Incoming::Response(body) => body.last_compressed(),
+        }
+    }
 }
 
 fn empty_metadata() -> &'static Metadata {
@@ -273,6 +361,9 @@ pub(crate) enum Outgoing {
     Messages(bytes::Bytes),
     /// Trailing metadata, to go out with the status.
     Trailers(Metadata),
+    /// The response encoding the handler chose instead of the server's default: queued before
+    /// anything else, so before the Response-Headers that announce it.
+    Encoding(Option<Encoding>),
 }
 
 #[derive(Debug)]
@@ -290,15 +381,28 @@ pub struct Sender<T> {
     outbound: Outbound,
     max_message_size: usize,
     deadline: Option<Instant>,
+    /// The call's encoding for this direction: what [`Sender::send`] compresses with.
+    encoding: Option<Encoding>,
+    /// Server side: what the handler may choose from ([`Sender::set_compressed`]).
+    choice: ResponseCompression,
+    /// Server side: headers or a message were queued, so the Response-Headers may be out.
+    started: bool,
     _message: PhantomData<fn(T)>,
 }
 
 impl<T: Message> Sender<T> {
-    pub(crate) fn server(tx: mpsc::Sender<Outgoing>, max_message_size: usize) -> Self {
+    pub(crate) fn server(
+        tx: mpsc::Sender<Outgoing>,
+        max_message_size: usize,
+        choice: ResponseCompression,
+    ) -> Self {
         Self {
             outbound: Outbound::Server(tx),
             max_message_size,
             deadline: None,
+            encoding: choice.default,
+            choice,
+            started: false,
             _message: PhantomData,
         }
     }
@@ -307,33 +411,84 @@ impl<T: Message> Sender<T> {
         body: RequestBody,
         max_message_size: usize,
         deadline: Option<Instant>,
+        encoding: Option<Encoding>,
     ) -> Self {
         Self {
             outbound: Outbound::Client(body),
             max_message_size,
             deadline,
+            encoding: encoding.and_then(Encoding::compressed),
+            choice: ResponseCompression::default(),
+            started: true,
             _message: PhantomData,
         }
     }
 
-    /// Sends one message. Waits while the peer's flow-control window is full.
+    /// Sends one message, compressed if the call compresses this direction
+    /// ([`Sender::encoding`]). Waits while the peer's flow-control window is full.
     ///
     /// # Errors
     /// RESOURCE_EXHAUSTED for a message over the send limit; CANCELLED once the call is over on
     /// the server (the client went away or the deadline passed); on the client, the transport
     /// failure or DEADLINE_EXCEEDED.
     pub async fn send(&mut self, message: &T) -> Result<(), Status> {
+        self.send_with(message, self.encoding).await
+    }
+
+    /// Sends one message uncompressed (Compressed-Flag 0), even when the call compresses the
+    /// others: for a message whose compressed size could leak a secret (compression.md; the
+    /// CRIME and BEAST attacks).
+    ///
+    /// # Errors
+    /// As [`Sender::send`].
+    pub async fn send_uncompressed(&mut self, message: &T) -> Result<(), Status> {
+        self.send_with(message, None).await
+    }
+
+    async fn send_with(&mut self, message: &T, encoding: Option<Encoding>) -> Result<(), Status> {
         let mut buf = Vec::new();
-        framing::encode_message(message, &mut buf, self.max_message_size)
-            .map_err(|e| crate::call::framing_status(&e))?;
+        crate::call::encode_message(message, encoding, self.max_message_size, &mut buf)?;
         let data = bytes::Bytes::from(buf);
         match &mut self.outbound {
-            Outbound::Server(tx) => tx
-                .send(Outgoing::Messages(data))
-                .await
-                .map_err(|_| Status::new(Code::Cancelled, "the call is over")),
+            Outbound::Server(_) => self.queue(Outgoing::Messages(data)).await,
             Outbound::Client(body) => under_deadline(self.deadline, body.send(data)).await,
         }
+    }
+
+    /// The encoding [`Sender::send`] compresses with (`None`: it does not compress).
+    pub fn encoding(&self) -> Option<Encoding> {
+        self.encoding
+    }
+
+    /// Server side, before the first message or headers: whether this call's responses are
+    /// compressed, whatever the server's default. `true` picks an encoding the client accepts
+    /// (the server's own if it has one, else gzip, then deflate). Returns the encoding
+    /// [`Sender::send`] will use; once something was sent, and on the client (where the
+    /// [`Request`] chose), nothing changes.
+    pub fn set_compressed(&mut self, compress: bool) -> Option<Encoding> {
+        if !self.started {
+            self.encoding = self.choice.resolve(Some(compress));
+        }
+        self.encoding
+    }
+
+    /// Queues an item for the stream's task (server side). Before the first headers or message
+    /// goes the handler's choice of encoding, if it is not the default.
+    async fn queue(&mut self, item: Outgoing) -> Result<(), Status> {
+        let Outbound::Server(tx) = &self.outbound else {
+            return Ok(());
+        };
+        let over = |_| Status::new(Code::Cancelled, "the call is over");
+        let opens = matches!(item, Outgoing::Headers(_) | Outgoing::Messages(_));
+        if opens && !self.started {
+            self.started = true;
+            if self.encoding != self.choice.default {
+                tx.send(Outgoing::Encoding(self.encoding))
+                    .await
+                    .map_err(over)?;
+            }
+        }
+        tx.send(item).await.map_err(over)
     }
 
     /// Whether the call is over and sending can no longer succeed (server side: the client
@@ -351,13 +506,7 @@ impl<T: Message> Sender<T> {
     /// # Errors
     /// CANCELLED once the call is over.
     pub async fn send_headers(&mut self, metadata: Metadata) -> Result<(), Status> {
-        match &mut self.outbound {
-            Outbound::Server(tx) => tx
-                .send(Outgoing::Headers(metadata))
-                .await
-                .map_err(|_| Status::new(Code::Cancelled, "the call is over")),
-            Outbound::Client(_) => Ok(()),
-        }
+        self.queue(Outgoing::Headers(metadata)).await
     }
 
     /// Sets the trailing metadata, sent with the status when the handler returns (server side).
@@ -365,13 +514,7 @@ impl<T: Message> Sender<T> {
     /// # Errors
     /// CANCELLED once the call is over.
     pub async fn set_trailers(&mut self, metadata: Metadata) -> Result<(), Status> {
-        match &mut self.outbound {
-            Outbound::Server(tx) => tx
-                .send(Outgoing::Trailers(metadata))
-                .await
-                .map_err(|_| Status::new(Code::Cancelled, "the call is over")),
-            Outbound::Client(_) => Ok(()),
-        }
+        self.queue(Outgoing::Trailers(metadata)).await
     }
 
     /// Half-closes the request stream: END_STREAM on an empty DATA frame (client side). Dropping

@@ -4,10 +4,12 @@
 mod support;
 
 mod cli;
+mod compression;
 mod end_to_end;
 mod golden;
 mod grpcurl;
 mod health;
+mod interop;
 mod misbehaving_peer;
 mod protobuf_codec;
 mod python_interop;

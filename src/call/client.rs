@@ -14,7 +14,9 @@ use std::time::Duration;
 
 use http::header::{CONTENT_TYPE, HeaderMap, HeaderValue, TE, USER_AGENT};
 
+use super::server::{GRPC_ACCEPT_ENCODING, GRPC_ENCODING};
 use super::{CONTENT_TYPE_GRPC, is_grpc_content_type};
+use crate::compression::{Encoding, EncodingSet};
 use crate::metadata::Metadata;
 use crate::status::{Code, Status};
 use crate::timeout;
@@ -23,9 +25,29 @@ use crate::timeout;
 /// recommends (`grpc-<lang>/<version>`-like) and as tonic does with its own name.
 pub const USER_AGENT_VALUE: &str = concat!("h2grpc/", env!("CARGO_PKG_VERSION"));
 
+/// How a call compresses: what it sends, what it says it can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestCompression {
+    /// The request messages' encoding, sent as `grpc-encoding` unless identity (`None`).
+    pub encoding: Option<Encoding>,
+    /// What the client can decompress, sent as `grpc-accept-encoding` unless identity alone.
+    pub accept: EncodingSet,
+}
+
+impl Default for RequestCompression {
+    /// Uncompressed requests; every supported encoding accepted in responses.
+    fn default() -> Self {
+        Self {
+            encoding: None,
+            accept: EncodingSet::ALL,
+        }
+    }
+}
+
 /// Request-Headers (PROTOCOL-HTTP2.md, "Requests"), with the same fields as tonic's client:
 /// `:method POST`, `:scheme`, `:path`, `:authority`, then `te: trailers`, `content-type:
-/// application/grpc`, `user-agent`, `grpc-timeout` when there is a deadline, then the
+/// application/grpc`, `user-agent`, `grpc-timeout` when there is a deadline, `grpc-encoding`
+/// and `grpc-accept-encoding` (which tonic only sends when compression is enabled), then the
 /// Custom-Metadata.
 ///
 /// `origin` gives the scheme and authority (`http://127.0.0.1:50051`).
@@ -33,6 +55,7 @@ pub fn request_headers(
     origin: &http::uri::Uri,
     path: &str,
     timeout: Option<Duration>,
+    compression: RequestCompression,
     metadata: Metadata,
 ) -> Result<http::Request<()>, Status> {
     let mut builder = http::Uri::builder().path_and_query(path);
@@ -67,6 +90,12 @@ pub fn request_headers(
     if let Some(timeout) = timeout {
         headers.insert(timeout::GRPC_TIMEOUT, timeout::format(timeout));
     }
+    if let Some(encoding) = compression.encoding.and_then(Encoding::compressed) {
+        headers.insert(GRPC_ENCODING, HeaderValue::from_static(encoding.name()));
+    }
+    if compression.accept != EncodingSet::IDENTITY {
+        headers.insert(GRPC_ACCEPT_ENCODING, compression.accept.header_value());
+    }
     headers.extend(custom);
 
     let mut request = http::Request::new(());
@@ -79,8 +108,9 @@ pub fn request_headers(
 /// How a response starts.
 #[derive(Debug)]
 pub enum ResponseStart {
-    /// Response-Headers: messages and Trailers follow. Holds the initial metadata.
-    Headers(Metadata),
+    /// Response-Headers: messages and Trailers follow. Holds the initial metadata and the
+    /// responses' `grpc-encoding` (`None` for identity).
+    Headers(Metadata, Option<Encoding>),
     /// Trailers-Only: the call is over, with this status (which may be OK).
     TrailersOnly(Status),
 }
@@ -91,9 +121,11 @@ pub enum ResponseStart {
 /// - `:status` not 200: the http-grpc-status-mapping.md table (e.g. 503 → UNAVAILABLE), with a
 ///   message naming the HTTP status.
 /// - a `content-type` that is not gRPC: INTERNAL (a proxy or a non-gRPC server answered).
+/// - a `grpc-encoding` this client cannot decompress: INTERNAL (compression.md: "the server
+///   compresses with an algorithm the client doesn't support"; tonic says UNIMPLEMENTED).
 ///
 /// # Errors
-/// The status that ends the call, for the last two cases.
+/// The status that ends the call, for the last three cases.
 pub fn recv_response_headers(parts: http::response::Parts) -> Result<ResponseStart, Status> {
     if let Some(status) = Status::from_headers(&parts.headers) {
         return Ok(ResponseStart::TrailersOnly(status));
@@ -116,9 +148,25 @@ pub fn recv_response_headers(parts: http::response::Parts) -> Result<ResponseSta
             format!("the server answered with content-type {shown}, not application/grpc"),
         ));
     }
-    Ok(ResponseStart::Headers(Metadata::from_headers(
-        parts.headers,
-    )))
+    let encoding = match parts.headers.get(GRPC_ENCODING) {
+        None => None,
+        Some(value) => match Encoding::parse(value.as_bytes()) {
+            Some(encoding) => encoding.compressed(),
+            None => {
+                let shown = String::from_utf8_lossy(value.as_bytes());
+                return Err(Status::new(
+                    Code::Internal,
+                    format!(
+                        "the server compressed the response with {shown}, which this client does not support"
+                    ),
+                ));
+            }
+        },
+    };
+    Ok(ResponseStart::Headers(
+        Metadata::from_headers(parts.headers),
+        encoding,
+    ))
 }
 
 /// The status carried by the Trailers. Without `grpc-status` the spec says the client "must

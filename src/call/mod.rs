@@ -14,8 +14,11 @@
 //! half does the opposite. [`Inbound`] is the shared receiving side: DATA chunks in, typed
 //! messages out. [`crate::transport`] moves these values to and from `h2`.
 //!
-//! Every failure below the call (a [`FramingError`], a [`DecodeError`]) becomes a [`Status`]
-//! here, where the context is known, with the code `statuscodes.md` names for it.
+//! Every failure below the call (a [`FramingError`], a [`DecompressError`], a [`DecodeError`])
+//! becomes a [`Status`] here, where the context is known, with the code `statuscodes.md` names
+//! for it. The headers' `grpc-encoding` and `grpc-accept-encoding` are read and written here
+//! too; [`encode_message`] and [`Inbound`] compress and decompress each message with the
+//! call's [`Encoding`].
 
 mod inbound;
 mod method;
@@ -26,8 +29,9 @@ pub mod server;
 pub use inbound::Inbound;
 pub use method::MethodPath;
 
-use crate::framing::FramingError;
-use crate::protobuf::DecodeError;
+use crate::compression::{DecompressError, Encoding};
+use crate::framing::{self, FramingError};
+use crate::protobuf::{DecodeError, Message};
 use crate::status::{Code, Status};
 
 /// `content-type` of every gRPC request and response; `application/grpc+proto` and other
@@ -45,6 +49,51 @@ pub fn framing_status(error: &FramingError) -> Status {
         _ => Code::Internal,
     };
     Status::new(code, error.to_string())
+}
+
+/// The status for a message that could not be decompressed.
+///
+/// statuscodes.md: over the receive limit once decompressed is RESOURCE_EXHAUSTED (grpc-go:
+/// "message after decompression larger than max"); "Error in decompressing" is INTERNAL.
+pub fn decompress_status(error: &DecompressError) -> Status {
+    let code = match error {
+        DecompressError::TooLarge { .. } => Code::ResourceExhausted,
+        DecompressError::Corrupt(_) => Code::Internal,
+    };
+    Status::new(code, error.to_string())
+}
+
+/// Appends `message` to `dst` as a Length-Prefixed-Message, compressed with `encoding` (its
+/// Compressed-Flag then 1) unless that is `None` or identity.
+///
+/// The limit applies to the message before compression (what the receiver's limit will see
+/// once it has decompressed it) and to the bytes on the wire.
+///
+/// # Errors
+/// RESOURCE_EXHAUSTED over `max_message_size` (statuscodes.md); `dst` is then untouched.
+pub fn encode_message<M: Message>(
+    message: &M,
+    encoding: Option<Encoding>,
+    max_message_size: usize,
+    dst: &mut Vec<u8>,
+) -> Result<(), Status> {
+    let Some(encoding) = encoding.and_then(Encoding::compressed) else {
+        return framing::encode_message(message, dst, max_message_size)
+            .map_err(|e| framing_status(&e));
+    };
+    let len = message.encoded_len();
+    if len > max_message_size {
+        let error = FramingError::MessageTooLarge {
+            len,
+            limit: max_message_size,
+        };
+        return Err(framing_status(&error));
+    }
+    let plain = message.encode_to_vec();
+    let mut compressed = Vec::with_capacity(len / 2 + 64);
+    encoding.compress(&plain, &mut compressed);
+    framing::encode_payload(true, &compressed, dst, max_message_size)
+        .map_err(|e| framing_status(&e))
 }
 
 /// The status for a message that could not be decoded: INTERNAL (statuscodes.md, "Error
@@ -98,5 +147,40 @@ mod tests {
             decode_status(&DecodeError::Truncated).code(),
             Code::Internal
         );
+        let bomb = DecompressError::TooLarge { limit: 4 };
+        assert_eq!(decompress_status(&bomb).code(), Code::ResourceExhausted);
+        let corrupt = DecompressError::Corrupt("bad".into());
+        assert_eq!(decompress_status(&corrupt).code(), Code::Internal);
+    }
+
+    #[test]
+    fn encode_compressed() {
+        use crate::services::hello::HelloRequest;
+        let request = HelloRequest {
+            name: "world".repeat(100).into(),
+        };
+        let mut plain = Vec::new();
+        encode_message(&request, None, 1000, &mut plain).unwrap();
+        assert_eq!(plain[0], 0);
+        let mut identity = Vec::new();
+        encode_message(&request, Some(Encoding::Identity), 1000, &mut identity).unwrap();
+        assert_eq!(identity, plain);
+
+        for encoding in [Encoding::Gzip, Encoding::Deflate] {
+            let mut wire = Vec::new();
+            encode_message(&request, Some(encoding), 1000, &mut wire).unwrap();
+            assert_eq!(wire[0], 1, "{encoding}: Compressed-Flag");
+            let len = u32::from_be_bytes([wire[1], wire[2], wire[3], wire[4]]) as usize;
+            assert_eq!(len, wire.len() - framing::PREFIX_LEN);
+            assert!(len < 100, "{encoding}: {len} bytes");
+            let body = encoding.decompress(&wire[5..], 1000).unwrap();
+            assert_eq!(body, &plain[5..]);
+
+            // The limit is on the message, not on its smaller compressed form.
+            let mut refused = Vec::new();
+            let status = encode_message(&request, Some(encoding), 500, &mut refused).unwrap_err();
+            assert_eq!(status.code(), Code::ResourceExhausted);
+            assert!(refused.is_empty());
+        }
     }
 }

@@ -17,7 +17,7 @@ use std::time::Duration;
 use http::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 
 use super::{CONTENT_TYPE_GRPC, is_grpc_content_type};
-use crate::framing;
+use crate::compression::{Encoding, EncodingSet, ResponseCompression};
 use crate::metadata::Metadata;
 use crate::protobuf::Message;
 use crate::status::{Code, Status};
@@ -32,6 +32,7 @@ pub const GRPC_ACCEPT_ENCODING: &str = "grpc-accept-encoding";
 // time.
 const TIMEOUT_NAME: HeaderName = HeaderName::from_static(timeout::GRPC_TIMEOUT);
 const ENCODING_NAME: HeaderName = HeaderName::from_static(GRPC_ENCODING);
+const ACCEPT_ENCODING_NAME: HeaderName = HeaderName::from_static(GRPC_ACCEPT_ENCODING);
 
 /// What the server needs from valid Request-Headers.
 #[derive(Debug)]
@@ -42,6 +43,12 @@ pub struct RequestHead {
     pub timeout: Option<Duration>,
     /// Custom-Metadata and `user-agent`, without the protocol's own headers.
     pub metadata: Metadata,
+    /// `grpc-encoding`: how the request messages flagged compressed are compressed (`None`
+    /// for identity, or no header).
+    pub encoding: Option<Encoding>,
+    /// How the responses may be compressed: the server's preference and the client's
+    /// `grpc-accept-encoding`, negotiated.
+    pub response_compression: ResponseCompression,
 }
 
 /// Why a request is refused before any handler runs.
@@ -77,9 +84,17 @@ impl Rejection {
 ///   INTERNAL, since statuscodes.md never has the library generate INVALID_ARGUMENT.
 /// - a malformed `grpc-timeout`: HTTP 400 with INTERNAL, as grpc-go (tonic ignores it; a
 ///   deadline silently dropped is a bug, so h2grpc refuses it).
-/// - a `grpc-encoding` other than `identity`: Trailers-Only UNIMPLEMENTED with the
-///   `grpc-accept-encoding` the server supports (compression.md).
-pub fn recv_request_headers(parts: http::request::Parts) -> Result<RequestHead, Rejection> {
+/// - a `grpc-encoding` that is not in `accepted` (identity always is): Trailers-Only
+///   UNIMPLEMENTED with `grpc-accept-encoding` listing `accepted` (compression.md: "the server
+///   returns UNIMPLEMENTED with a grpc-accept-encoding header listing what it accepts").
+///
+/// `response_preference` is the encoding the server compresses responses with when the client
+/// accepts it ([`ResponseCompression::negotiate`]).
+pub fn recv_request_headers(
+    parts: http::request::Parts,
+    accepted: EncodingSet,
+    response_preference: Option<Encoding>,
+) -> Result<RequestHead, Rejection> {
     if parts.method != http::Method::POST {
         let message = format!("gRPC requires POST, got {}", parts.method);
         return Err(Rejection::Http(
@@ -107,18 +122,30 @@ pub fn recv_request_headers(parts: http::request::Parts) -> Result<RequestHead, 
             )
         })?),
     };
-    if let Some(encoding) = parts.headers.get(ENCODING_NAME)
-        && encoding != "identity"
-    {
-        let shown = String::from_utf8_lossy(encoding.as_bytes());
-        let mut status = Status::new(
-            Code::Unimplemented,
-            format!("message compression {shown} is not supported by this server"),
-        );
-        let accept = status.metadata_mut().as_headers_mut();
-        accept.insert(GRPC_ACCEPT_ENCODING, HeaderValue::from_static("identity"));
-        return Err(Rejection::Status(status));
-    }
+    let encoding = match parts.headers.get(ENCODING_NAME) {
+        None => None,
+        Some(value) => match Encoding::parse(value.as_bytes()) {
+            Some(encoding) if accepted.contains(encoding) => encoding.compressed(),
+            _ => {
+                let shown = String::from_utf8_lossy(value.as_bytes());
+                let mut status = Status::new(
+                    Code::Unimplemented,
+                    format!("message compression {shown} is not supported by this server"),
+                );
+                let headers = status.metadata_mut().as_headers_mut();
+                headers.insert(GRPC_ACCEPT_ENCODING, accepted.header_value());
+                return Err(Rejection::Status(status));
+            }
+        },
+    };
+    let client_accepts = parts.headers.get_all(ACCEPT_ENCODING_NAME).iter().fold(
+        EncodingSet::IDENTITY,
+        |set, value| {
+            EncodingSet::parse_header(value.as_bytes())
+                .iter()
+                .fold(set, EncodingSet::with)
+        },
+    );
     let path = parts.uri.path_and_query().cloned().unwrap_or_else(|| {
         // h2 refuses a request without :path, so this only happens to hand-built requests.
         http::uri::PathAndQuery::from_static("/")
@@ -127,6 +154,8 @@ pub fn recv_request_headers(parts: http::request::Parts) -> Result<RequestHead, 
         path,
         timeout,
         metadata: Metadata::from_headers(parts.headers),
+        encoding,
+        response_compression: ResponseCompression::negotiate(response_preference, client_accepts),
     })
 }
 
@@ -152,15 +181,20 @@ pub fn request_cardinality(received: u64) -> Status {
     )
 }
 
-/// Response-Headers: `:status 200`, `content-type: application/grpc`, then the handler's
-/// initial metadata, in the order of PROTOCOL-HTTP2.md's grammar (`Content-Type
-/// *Custom-Metadata`). tonic sends the same fields with the metadata first
+/// Response-Headers: `:status 200`, `grpc-encoding` when the responses are compressed,
+/// `content-type: application/grpc`, then the handler's initial metadata, in the order of
+/// PROTOCOL-HTTP2.md's grammar (`HTTP-Status [Message-Encoding] [Message-Accept-Encoding]
+/// Content-Type *Custom-Metadata`). tonic sends the same fields with the metadata first
 /// (`wire-tests/same_wire/responses.rs`).
-pub fn response_headers(metadata: Metadata) -> http::Response<()> {
+pub fn response_headers(metadata: Metadata, encoding: Option<Encoding>) -> http::Response<()> {
     let mut headers = metadata.into_headers();
-    // content-type goes first: build a new map only when there is metadata to follow it.
-    if !headers.is_empty() {
-        let mut ordered = HeaderMap::with_capacity(headers.len() + 1);
+    let encoding = encoding.and_then(Encoding::compressed);
+    // The protocol's headers go first: build a new map only when there is metadata to follow.
+    if !headers.is_empty() || encoding.is_some() {
+        let mut ordered = HeaderMap::with_capacity(headers.len() + 2);
+        if let Some(encoding) = encoding {
+            ordered.insert(GRPC_ENCODING, HeaderValue::from_static(encoding.name()));
+        }
         ordered.insert(CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE_GRPC));
         ordered.extend(headers);
         headers = ordered;
@@ -223,15 +257,33 @@ pub enum End {
 pub struct ServerCall {
     state: State,
     max_send_message_size: usize,
+    encoding: Option<Encoding>,
 }
 
 impl ServerCall {
-    /// A call whose messages may be at most `max_send_message_size` bytes.
+    /// A call whose messages may be at most `max_send_message_size` bytes, uncompressed.
     pub fn new(max_send_message_size: usize) -> Self {
         Self {
             state: State::AwaitingHeaders,
             max_send_message_size,
+            encoding: None,
         }
+    }
+
+    /// Compresses the responses with `encoding` (`None`: not at all), announced in the
+    /// Response-Headers' `grpc-encoding`. Only possible before they are sent: returns whether
+    /// the change took effect.
+    pub fn set_encoding(&mut self, encoding: Option<Encoding>) -> bool {
+        if self.state != State::AwaitingHeaders {
+            return false;
+        }
+        self.encoding = encoding.and_then(Encoding::compressed);
+        true
+    }
+
+    /// The response encoding (`None`: uncompressed).
+    pub fn encoding(&self) -> Option<Encoding> {
+        self.encoding
     }
 
     /// Whether Response-Headers went out.
@@ -245,23 +297,30 @@ impl ServerCall {
             return None;
         }
         self.state = State::SendingMessages;
-        Some(response_headers(metadata))
+        Some(response_headers(metadata, self.encoding))
     }
 
-    /// Appends one message, framed, to `buf`. Response-Headers must have been sent.
+    /// Appends one message, framed, to `buf`: compressed with the call's encoding if `compress`
+    /// (and the call has one), else with Compressed-Flag 0. Response-Headers must have been
+    /// sent.
     ///
     /// # Errors
     /// RESOURCE_EXHAUSTED over the send limit (statuscodes.md; tonic says OUT_OF_RANGE);
     /// INTERNAL if the call is not sending messages (a bug in the caller).
-    pub fn send_message<M: Message>(&self, message: &M, buf: &mut Vec<u8>) -> Result<(), Status> {
+    pub fn send_message<M: Message>(
+        &self,
+        message: &M,
+        compress: bool,
+        buf: &mut Vec<u8>,
+    ) -> Result<(), Status> {
         if self.state != State::SendingMessages {
             return Err(Status::new(
                 Code::Internal,
                 "message sent outside the response body",
             ));
         }
-        framing::encode_message(message, buf, self.max_send_message_size)
-            .map_err(|e| super::framing_status(&e))
+        let encoding = self.encoding.filter(|_| compress);
+        super::encode_message(message, encoding, self.max_send_message_size, buf)
     }
 
     /// The end of a response that went well: Trailers with `grpc-status: 0` after `trailers`,

@@ -5,7 +5,7 @@
 //! | exit code | meaning |
 //! |---|---|
 //! | 0 | done (for `serve`: stopped by SIGINT or SIGTERM) |
-//! | 1 | could not run: the address is in use, the server cannot be reached, ... |
+//! | 1 | could not run: the address is in use, the server cannot be reached, an interop case failed, ... |
 //! | 2 | usage: an unknown flag, a bad value (clap's convention) |
 //! | 3 | `health`: the server answered with a status other than SERVING |
 //! | 64 + code | a call of `demo` or `health` failed with this gRPC status code (grpcurl's convention), e.g. 78 for UNAVAILABLE (14), 80 for UNAUTHENTICATED (16) |
@@ -13,6 +13,8 @@
 mod channel;
 mod demo;
 mod health;
+mod interop_client;
+mod interop_server;
 mod serve;
 
 use std::fmt::Display;
@@ -45,6 +47,10 @@ enum Command {
     /// Check a server's health (grpc.health.v1.Health): print the status, exit 0 only when
     /// SERVING.
     Health(health::HealthArgs),
+    /// Serve grpc.testing.TestService for the official interop clients (their flags).
+    InteropServer(interop_server::InteropServerArgs),
+    /// Run the official interop test cases against an interop server (their flags).
+    InteropClient(interop_client::InteropClientArgs),
 }
 
 /// Why the command stopped early: the line to print and the exit code.
@@ -97,8 +103,8 @@ pub(crate) fn main() -> ExitCode {
         Err(error) => return usage_error(&error),
     };
     let default_log_level = match cli.command {
-        Command::Serve(_) => "info",
-        Command::Demo(_) | Command::Health(_) => "warn",
+        Command::Serve(_) | Command::InteropServer(_) => "info",
+        Command::Demo(_) | Command::Health(_) | Command::InteropClient(_) => "warn",
     };
     init_logging(default_log_level);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -117,6 +123,8 @@ pub(crate) fn main() -> ExitCode {
             Command::Serve(args) => serve::run(args).await,
             Command::Demo(args) => demo::run(args).await,
             Command::Health(args) => health::run(args).await,
+            Command::InteropServer(args) => interop_server::run(args).await,
+            Command::InteropClient(args) => interop_client::run(args).await,
         }
     });
     // Calls still running past the grace period are dropped here, not waited for.
@@ -158,7 +166,9 @@ fn usage_error(error: &clap::Error) -> ExitCode {
     let what = what.trim_start_matches("error: ");
     // The subcommand the user meant, for the pointer to its --help.
     let command = match std::env::args().nth(1).as_deref() {
-        Some(sub @ ("serve" | "demo" | "health")) => format!("h2grpc {sub}"),
+        Some(sub @ ("serve" | "demo" | "health" | "interop-server" | "interop-client")) => {
+            format!("h2grpc {sub}")
+        }
         _ => "h2grpc".to_owned(),
     };
     fail(&Failure::usage(format!("{what}; try '{command} --help'")))

@@ -22,8 +22,9 @@ use tokio::time::Instant;
 
 pub use backoff::Backoff;
 
-use crate::call::client::{request_headers, response_cardinality};
-use crate::framing::{self, DEFAULT_MAX_MESSAGE_SIZE};
+use crate::call::client::{RequestCompression, request_headers, response_cardinality};
+use crate::compression::{Encoding, EncodingSet};
+use crate::framing::DEFAULT_MAX_MESSAGE_SIZE;
 use crate::metadata::Metadata;
 use crate::protobuf::Message;
 use crate::rpc::{Request, Response, Sender, Streaming, under_deadline};
@@ -47,6 +48,14 @@ pub struct ChannelConfig {
     pub max_recv_message_size: usize,
     /// Largest request message sent, in bytes (default 4 MiB).
     pub max_send_message_size: usize,
+    /// Compress the request messages with this encoding (sent as `grpc-encoding`); `None`, the
+    /// default, sends them uncompressed. A call may choose otherwise
+    /// ([`Request::set_compression`]).
+    pub send_compressed: Option<Encoding>,
+    /// The encodings the server may compress responses with, sent as `grpc-accept-encoding`.
+    /// By default every one h2grpc supports (`gzip,deflate,identity`); responses in any of them
+    /// are decompressed whatever this says.
+    pub accept_compressed: EncodingSet,
     /// HTTP/2 settings.
     pub http2: Http2Settings,
     /// TLS for an `https://` target: the CAs to trust, a client certificate for mutual TLS, a
@@ -61,6 +70,8 @@ impl Default for ChannelConfig {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             max_recv_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             max_send_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            send_compressed: None,
+            accept_compressed: EncodingSet::ALL,
             http2: Http2Settings::default(),
             tls: None,
         }
@@ -284,15 +295,32 @@ impl Channel {
         Ok(None)
     }
 
+    /// The compression of a call: `chosen` by its [`Request`], else the channel's.
+    fn compression(&self, chosen: Option<Encoding>) -> RequestCompression {
+        RequestCompression {
+            encoding: chosen
+                .or(self.inner.config.send_compressed)
+                .and_then(Encoding::compressed),
+            accept: self.inner.config.accept_compressed,
+        }
+    }
+
     async fn start(
         &self,
         path: &str,
         metadata: Metadata,
         timeout: Option<Duration>,
+        compression: RequestCompression,
     ) -> Result<(RequestBody, ResponseBody), Status> {
         let max_recv = self.inner.config.max_recv_message_size;
         let connection = self.connection().await?;
-        let head = request_headers(&self.inner.origin, path, timeout, metadata.clone())?;
+        let head = request_headers(
+            &self.inner.origin,
+            path,
+            timeout,
+            compression,
+            metadata.clone(),
+        )?;
         match connection.start_call(head, max_recv).await {
             // The connection was going away (the server's GOAWAY arrived, or the socket closed)
             // and h2 refused the new stream before its HEADERS left: nothing reached the
@@ -302,7 +330,8 @@ impl Channel {
             Err(status) if connection.is_closed() => {
                 tracing::debug!(%status, "connection going away; starting the call on a new one");
                 let connection = self.connection().await?;
-                let head = request_headers(&self.inner.origin, path, timeout, metadata)?;
+                let head =
+                    request_headers(&self.inner.origin, path, timeout, compression, metadata)?;
                 connection.start_call(head, max_recv).await
             }
             result => result,
@@ -321,11 +350,14 @@ impl Channel {
         path: &str,
         metadata: &Metadata,
         timeout: Option<Duration>,
+        compression: RequestCompression,
         data: bytes::Bytes,
     ) -> Result<ResponseBody, Status> {
         let mut attempt = 0;
         loop {
-            let (mut body, mut response) = self.start(path, metadata.clone(), timeout).await?;
+            let (mut body, mut response) = self
+                .start(path, metadata.clone(), timeout, compression)
+                .await?;
             // The one message, with END_STREAM on its last DATA frame.
             send_request(&mut body, data.clone()).await;
             let refused = match response.headers().await {
@@ -342,10 +374,14 @@ impl Channel {
         }
     }
 
-    fn encode<M: Message>(&self, message: &M) -> Result<bytes::Bytes, Status> {
+    fn encode<M: Message>(
+        &self,
+        message: &M,
+        encoding: Option<Encoding>,
+    ) -> Result<bytes::Bytes, Status> {
         let mut buf = Vec::new();
-        framing::encode_message(message, &mut buf, self.inner.config.max_send_message_size)
-            .map_err(|e| crate::call::framing_status(&e))?;
+        let limit = self.inner.config.max_send_message_size;
+        crate::call::encode_message(message, encoding, limit, &mut buf)?;
         Ok(bytes::Bytes::from(buf))
     }
 
@@ -360,19 +396,23 @@ impl Channel {
         request: Request<Req>,
     ) -> Result<Response<Resp>, Status> {
         let timeout = request.timeout();
+        let compression = self.compression(request.compression());
         let call = async {
             let (metadata, message) = request.into_parts();
-            let data = self.encode(&message)?;
-            let mut response = self.send_one(path, &metadata, timeout, data).await?;
+            let data = self.encode(&message, compression.encoding)?;
+            let mut response = self
+                .send_one(path, &metadata, timeout, compression, data)
+                .await?;
             let headers = response.headers().await?.clone();
             let Some(message) = response.message::<Resp>().await? else {
                 return Err(response_cardinality(0));
             };
+            let compressed = response.last_compressed();
             if response.message::<Resp>().await?.is_some() {
                 return Err(response_cardinality(2));
             }
             let trailers = response.trailers().cloned().unwrap_or_default();
-            Ok(Response::from_parts(headers, message, trailers))
+            Ok(Response::from_parts(headers, message, trailers).with_received(compressed))
         };
         with_deadline(timeout.map(|t| Instant::now() + t), call).await
     }
@@ -390,10 +430,13 @@ impl Channel {
     ) -> Result<Streaming<Resp>, Status> {
         let timeout = request.timeout();
         let deadline = timeout.map(|t| Instant::now() + t);
+        let compression = self.compression(request.compression());
         let call = async {
             let (metadata, message) = request.into_parts();
-            let data = self.encode(&message)?;
-            let mut response = self.send_one(path, &metadata, timeout, data).await?;
+            let data = self.encode(&message, compression.encoding)?;
+            let mut response = self
+                .send_one(path, &metadata, timeout, compression, data)
+                .await?;
             response.headers().await?;
             Ok(Streaming::responses(response, deadline))
         };
@@ -427,10 +470,13 @@ impl Channel {
     ) -> Result<(Sender<Req>, Streaming<Resp>), Status> {
         let timeout = request.timeout();
         let deadline = timeout.map(|t| Instant::now() + t);
+        let compression = self.compression(request.compression());
         let (metadata, ()) = request.into_parts();
-        let (body, response) = with_deadline(deadline, self.start(path, metadata, timeout)).await?;
+        let start = self.start(path, metadata, timeout, compression);
+        let (body, response) = with_deadline(deadline, start).await?;
+        let max_send = self.inner.config.max_send_message_size;
         Ok((
-            Sender::client(body, self.inner.config.max_send_message_size, deadline),
+            Sender::client(body, max_send, deadline, compression.encoding),
             Streaming::responses(response, deadline),
         ))
     }
@@ -473,6 +519,15 @@ impl<Req: Message, Resp: Message> ClientStreamingCall<Req, Resp> {
         self.sender.send(message).await
     }
 
+    /// Sends one request message uncompressed, even if the call compresses the others
+    /// ([`Sender::send_uncompressed`]).
+    ///
+    /// # Errors
+    /// As [`ClientStreamingCall::send`].
+    pub async fn send_uncompressed(&mut self, message: &Req) -> Result<(), Status> {
+        self.sender.send_uncompressed(message).await
+    }
+
     /// Half-closes the request stream and waits for the one response.
     ///
     /// # Errors
@@ -487,10 +542,11 @@ impl<Req: Message, Resp: Message> ClientStreamingCall<Req, Resp> {
             Ok(None) => return Err(finished.err().unwrap_or_else(|| response_cardinality(0))),
             Err(status) => return Err(status),
         };
+        let compressed = self.responses.last_compressed();
         if self.responses.message().await?.is_some() {
             return Err(response_cardinality(2));
         }
         let trailers = self.responses.trailers().cloned().unwrap_or_default();
-        Ok(Response::from_parts(headers, message, trailers))
+        Ok(Response::from_parts(headers, message, trailers).with_received(compressed))
     }
 }

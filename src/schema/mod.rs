@@ -82,6 +82,18 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "grpc/reflection/v1alpha/reflection.proto",
         include_str!("../../proto/grpc/reflection/v1alpha/reflection.proto"),
     ),
+    (
+        "grpc/testing/empty.proto",
+        include_str!("../../proto/grpc/testing/empty.proto"),
+    ),
+    (
+        "grpc/testing/messages.proto",
+        include_str!("../../proto/grpc/testing/messages.proto"),
+    ),
+    (
+        "grpc/testing/test.proto",
+        include_str!("../../proto/grpc/testing/test.proto"),
+    ),
 ];
 
 /// A `.proto` file that could not be read: which file, where in it (when known), and why.

@@ -16,6 +16,9 @@ fn the_embedded_files_parse() {
             "grpc.health.v1.Health",
             "grpc.reflection.v1.ServerReflection",
             "grpc.reflection.v1alpha.ServerReflection",
+            "grpc.testing.TestService",
+            "grpc.testing.UnimplementedService",
+            "grpc.testing.ReconnectService",
         ]
     );
 }

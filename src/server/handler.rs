@@ -29,7 +29,7 @@ use tokio::time::Instant;
 
 use super::Limits;
 use crate::call::server::{RequestHead, ServerCall, request_cardinality};
-use crate::framing;
+use crate::compression::ResponseCompression;
 use crate::metadata::Metadata;
 use crate::protobuf::Message;
 use crate::rpc::{Outgoing, Request, Response, Sender, Streaming};
@@ -96,9 +96,11 @@ where
         limits: Limits,
     ) -> BoxFuture<()> {
         let deadline = head.timeout.map(|t| Instant::now() + t);
-        let read = read_one::<Req>(stream.take_body(limits.max_recv_message_size), head);
+        let compression = head.response_compression;
+        let body = stream.take_body(limits.max_recv_message_size, head.encoding);
+        let read = read_one::<Req>(body, head);
         let call = async move { (self.0)(read.await?).await };
-        Box::pin(respond_single(stream, call, deadline, limits))
+        Box::pin(respond_single(stream, call, deadline, limits, compression))
     }
 }
 
@@ -116,12 +118,20 @@ where
         limits: Limits,
     ) -> BoxFuture<()> {
         let deadline = head.timeout.map(|t| Instant::now() + t);
-        let Some(body) = stream.take_body(limits.max_recv_message_size) else {
+        let compression = head.response_compression;
+        let Some(body) = stream.take_body(limits.max_recv_message_size, head.encoding) else {
             return Box::pin(async {});
         };
-        let request = Request::from_parts(head.metadata, Streaming::requests(body), head.timeout);
+        let request = Request::from_parts(head.metadata, Streaming::requests(body), head.timeout)
+            .with_received_compression(head.encoding, false);
         let future = async move { (self.0)(request).await };
-        Box::pin(respond_single(stream, future, deadline, limits))
+        Box::pin(respond_single(
+            stream,
+            future,
+            deadline,
+            limits,
+            compression,
+        ))
     }
 }
 
@@ -139,12 +149,20 @@ where
         limits: Limits,
     ) -> BoxFuture<()> {
         let deadline = head.timeout.map(|t| Instant::now() + t);
-        let body = stream.take_body(limits.max_recv_message_size);
+        let compression = head.response_compression;
+        let body = stream.take_body(limits.max_recv_message_size, head.encoding);
         let (tx, rx) = mpsc::channel(OUTGOING_QUEUE);
-        let sender = Sender::server(tx, limits.max_send_message_size);
+        let sender = Sender::server(tx, limits.max_send_message_size, compression);
         let read = read_one::<Req>(body, head);
         let future = async move { (self.0)(read.await?, sender).await };
-        Box::pin(respond_streaming(stream, future, rx, deadline, limits))
+        Box::pin(respond_streaming(
+            stream,
+            future,
+            rx,
+            deadline,
+            limits,
+            compression,
+        ))
     }
 }
 
@@ -162,14 +180,23 @@ where
         limits: Limits,
     ) -> BoxFuture<()> {
         let deadline = head.timeout.map(|t| Instant::now() + t);
-        let Some(body) = stream.take_body(limits.max_recv_message_size) else {
+        let compression = head.response_compression;
+        let Some(body) = stream.take_body(limits.max_recv_message_size, head.encoding) else {
             return Box::pin(async {});
         };
         let (tx, rx) = mpsc::channel(OUTGOING_QUEUE);
-        let sender = Sender::server(tx, limits.max_send_message_size);
-        let request = Request::from_parts(head.metadata, Streaming::requests(body), head.timeout);
+        let sender = Sender::server(tx, limits.max_send_message_size, compression);
+        let request = Request::from_parts(head.metadata, Streaming::requests(body), head.timeout)
+            .with_received_compression(head.encoding, false);
         let future = async move { (self.0)(request, sender).await };
-        Box::pin(respond_streaming(stream, future, rx, deadline, limits))
+        Box::pin(respond_streaming(
+            stream,
+            future,
+            rx,
+            deadline,
+            limits,
+            compression,
+        ))
     }
 }
 
@@ -188,10 +215,12 @@ async fn read_one<Req: Message>(
     let Some(message) = body.message::<Req>().await? else {
         return Err(request_cardinality(0));
     };
+    let compressed = body.last_compressed();
     if body.message::<Req>().await?.is_some() {
         return Err(request_cardinality(2));
     }
-    Ok(Request::from_parts(head.metadata, message, head.timeout))
+    Ok(Request::from_parts(head.metadata, message, head.timeout)
+        .with_received_compression(head.encoding, compressed))
 }
 
 // ===== Running a call =====
@@ -202,6 +231,7 @@ async fn respond_single<Resp: Message>(
     handler: impl Future<Output = Result<Response<Resp>, Status>>,
     deadline: Option<Instant>,
     limits: Limits,
+    compression: ResponseCompression,
 ) {
     let mut call = ServerCall::new(limits.max_send_message_size);
     let handler = pin!(CatchUnwind(pin!(handler)));
@@ -218,10 +248,17 @@ async fn respond_single<Resp: Message>(
     };
     let status = match outcome {
         Ok(Ok(response)) => {
+            let encoding = compression.resolve(response.compressed());
             let (metadata, message, trailers) = response.into_parts();
             let mut buf = Vec::new();
-            match framing::encode_message(&message, &mut buf, limits.max_send_message_size) {
-                Err(error) => crate::call::framing_status(&error),
+            call.set_encoding(encoding);
+            match crate::call::encode_message(
+                &message,
+                encoding,
+                limits.max_send_message_size,
+                &mut buf,
+            ) {
+                Err(status) => status,
                 Ok(()) => {
                     let sent = match stream.send_headers(&mut call, metadata) {
                         Ok(()) => stream.send_response_message(&mut call, buf).await,
@@ -253,8 +290,10 @@ async fn respond_streaming(
     mut outgoing: mpsc::Receiver<Outgoing>,
     deadline: Option<Instant>,
     limits: Limits,
+    compression: ResponseCompression,
 ) {
     let mut call = ServerCall::new(limits.max_send_message_size);
+    call.set_encoding(compression.default);
     let mut trailers = Metadata::new();
     let mut handler = pin!(CatchUnwind(pin!(handler)));
     let outcome = loop {
@@ -311,6 +350,11 @@ async fn send_item(
         Outgoing::Headers(metadata) => stream.send_headers(call, metadata),
         Outgoing::Trailers(metadata) => {
             *trailers = metadata;
+            Ok(())
+        }
+        Outgoing::Encoding(encoding) => {
+            // The Sender queues it before anything else, so the headers are not out yet.
+            call.set_encoding(encoding);
             Ok(())
         }
         Outgoing::Messages(data) => {

@@ -34,6 +34,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use crate::compression::{Encoding, EncodingSet};
 use crate::framing::DEFAULT_MAX_MESSAGE_SIZE;
 use crate::metadata::Metadata;
 use crate::protobuf::Message;
@@ -155,6 +156,25 @@ impl Server {
     #[must_use]
     pub fn limits(mut self, limits: Limits) -> Self {
         self.router.limits = limits;
+        self
+    }
+
+    /// Compresses responses with `encoding` for every client that accepts it (in its
+    /// `grpc-accept-encoding`); others get them uncompressed. Handlers may still decide per
+    /// call ([`Response::set_compressed`], [`Sender::set_compressed`]) and per message
+    /// ([`Sender::send_uncompressed`]). By default responses are not compressed.
+    #[must_use]
+    pub fn send_compressed(mut self, encoding: Encoding) -> Self {
+        self.router.send_encoding = encoding.compressed();
+        self
+    }
+
+    /// The request encodings accepted: a request in another gets UNIMPLEMENTED, with this list
+    /// in `grpc-accept-encoding`. `identity` is always accepted. By default, every encoding
+    /// h2grpc supports (gzip, deflate, identity).
+    #[must_use]
+    pub fn accept_compressed(mut self, encodings: EncodingSet) -> Self {
+        self.router.accept_encodings = encodings;
         self
     }
 

@@ -8,6 +8,7 @@ use super::Limits;
 use super::handler::Handler;
 use crate::call::MethodPath;
 use crate::call::server::{recv_request_headers, trailers_only, unimplemented};
+use crate::compression::{Encoding, EncodingSet};
 use crate::metadata::Metadata;
 use crate::status::Status;
 use crate::transport::server::{BoxFuture, Dispatch, ServerStream};
@@ -23,6 +24,10 @@ pub(crate) struct Router {
     services: HashSet<Box<str>>,
     pub(crate) interceptors: Vec<Interceptor>,
     pub(crate) limits: Limits,
+    /// The request encodings accepted (`Server::accept_compressed`).
+    pub(crate) accept_encodings: EncodingSet,
+    /// The response encoding used when the client accepts it (`Server::send_compressed`).
+    pub(crate) send_encoding: Option<Encoding>,
 }
 
 impl fmt::Debug for Router {
@@ -31,6 +36,8 @@ impl fmt::Debug for Router {
             .field("methods", &self.methods())
             .field("interceptors", &self.interceptors.len())
             .field("limits", &self.limits)
+            .field("accept_encodings", &self.accept_encodings)
+            .field("send_encoding", &self.send_encoding)
             .finish()
     }
 }
@@ -57,7 +64,7 @@ impl Router {
 
 impl Dispatch for Router {
     fn dispatch(&self, request: http::request::Parts, mut stream: ServerStream) -> BoxFuture<()> {
-        let head = match recv_request_headers(request) {
+        let head = match recv_request_headers(request, self.accept_encodings, self.send_encoding) {
             Ok(head) => head,
             Err(rejection) => {
                 tracing::debug!(?rejection, "request refused");

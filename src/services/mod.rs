@@ -14,6 +14,7 @@
 //! | [`users`] | `proto/user_service.proto` | `users.UserService` | [`users::UserService`] | [`users::UserServiceClient`] |
 //! | [`health`] | `proto/grpc/health/v1/health.proto` | `grpc.health.v1.Health` | [`health::register`] | [`health::HealthClient`] |
 //! | [`reflection`] | `proto/grpc/reflection/{v1,v1alpha}/reflection.proto` | `grpc.reflection.v1.ServerReflection`, `grpc.reflection.v1alpha.ServerReflection` | [`reflection::register`] | [`reflection::ReflectionClient`] |
+//! | [`interop`] | `proto/grpc/testing/test.proto` | `grpc.testing.TestService` | [`interop::register`] | [`interop::TestServiceClient`] |
 //!
 //! Around them: [`auth`], the bearer-token interceptor of seed 001, and [`python`], the few
 //! Python formatting rules the seeds' messages depend on.
@@ -41,6 +42,7 @@ pub mod finance;
 pub mod health;
 pub mod hello;
 pub mod helloworld;
+pub mod interop;
 pub mod python;
 pub mod reflection;
 pub mod users;

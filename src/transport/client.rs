@@ -280,9 +280,9 @@ impl ResponseBody {
             Ok(response) => {
                 let (parts, body) = response.into_parts();
                 match call::recv_response_headers(parts) {
-                    Ok(ResponseStart::Headers(metadata)) => {
+                    Ok(ResponseStart::Headers(metadata, encoding)) => {
                         self.headers = metadata;
-                        State::Body(RecvBody::new(body, self.max_recv_message_size))
+                        State::Body(RecvBody::new(body, self.max_recv_message_size, encoding))
                     }
                     Ok(ResponseStart::TrailersOnly(status)) => {
                         self.trailers = Some(status.metadata().clone());
@@ -310,6 +310,14 @@ impl ResponseBody {
     /// The trailing metadata, once the call is over.
     pub(crate) fn trailers(&self) -> Option<&Metadata> {
         self.trailers.as_ref()
+    }
+
+    /// Whether the last message returned arrived compressed.
+    pub(crate) fn last_compressed(&self) -> bool {
+        match &self.state {
+            State::Body(body) => body.last_compressed(),
+            _ => false,
+        }
     }
 
     /// The next message; `None` once the call ended with OK.

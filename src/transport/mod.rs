@@ -31,15 +31,21 @@ use crate::status::{Code, Status};
 /// The status for an `h2` error met in the middle of a call.
 ///
 /// - the peer reset the stream: the RST_STREAM table;
+/// - this side cancelled the call (RST_STREAM(CANCEL) sent when the caller dropped its half of
+///   it): CANCELLED, statuscodes.md's "Client application cancelled the request";
 /// - the connection failed (I/O error, GOAWAY with an error, protocol error): UNAVAILABLE, as
 ///   statuscodes.md says for "the connection broke" on the client;
 /// - anything else: INTERNAL.
 pub(crate) fn status_from_h2(error: &h2::Error) -> Status {
     if error.is_reset()
-        && error.is_remote()
         && let Some(reason) = error.reason()
     {
-        return crate::call::client::recv_reset(reason.into());
+        if error.is_remote() {
+            return crate::call::client::recv_reset(reason.into());
+        }
+        if reason == h2::Reason::CANCEL && !error.is_library() {
+            return Status::new(Code::Cancelled, "the call was cancelled");
+        }
     }
     if error.is_io() || error.is_go_away() {
         return Status::new(Code::Unavailable, format!("connection lost: {error}"));

@@ -5,6 +5,7 @@ use http::HeaderMap;
 
 use super::status_from_h2;
 use crate::call::Inbound;
+use crate::compression::Encoding;
 use crate::protobuf::Message;
 use crate::status::Status;
 
@@ -18,12 +19,23 @@ pub(crate) struct RecvBody {
 }
 
 impl RecvBody {
-    pub(crate) fn new(stream: h2::RecvStream, max_message_size: usize) -> Self {
+    /// Messages of at most `max_message_size` bytes (decompressed), compressed ones with
+    /// `encoding` (the direction's `grpc-encoding`; `None`: none may be).
+    pub(crate) fn new(
+        stream: h2::RecvStream,
+        max_message_size: usize,
+        encoding: Option<Encoding>,
+    ) -> Self {
         Self {
             stream,
-            inbound: Inbound::new(max_message_size),
+            inbound: Inbound::new(max_message_size).with_encoding(encoding),
             ended: false,
         }
+    }
+
+    /// Whether the last message returned arrived compressed.
+    pub(crate) fn last_compressed(&self) -> bool {
+        self.inbound.last_compressed()
     }
 
     /// The next message, or `None` at END_STREAM.

@@ -13,6 +13,7 @@ use super::send::send_data;
 use super::settings::Http2Settings;
 use super::status_from_h2;
 use crate::call::server::{End, ServerCall};
+use crate::compression::Encoding;
 use crate::metadata::Metadata;
 use crate::status::Status;
 
@@ -107,11 +108,15 @@ pub(crate) struct ServerStream {
 }
 
 impl ServerStream {
-    /// The request messages (may be taken once).
-    pub(crate) fn take_body(&mut self, max_message_size: usize) -> Option<RecvBody> {
+    /// The request messages (may be taken once), compressed ones with `encoding`.
+    pub(crate) fn take_body(
+        &mut self,
+        max_message_size: usize,
+        encoding: Option<Encoding>,
+    ) -> Option<RecvBody> {
         self.body
             .take()
-            .map(|body| RecvBody::new(body, max_message_size))
+            .map(|body| RecvBody::new(body, max_message_size, encoding))
     }
 
     /// Sends a whole response that is only HEADERS (a rejection, or Trailers-Only).

@@ -32,6 +32,8 @@ fn grpcio_reflection_client_builds_every_service() {
 
     let schema = Schema::embedded();
     let mut services = schema.services();
+    // grpc.testing's services are `h2grpc interop-server`'s, not `serve`'s.
+    services.retain(|service| !service.starts_with("grpc.testing."));
     services.sort();
     assert_eq!(lines[0], format!("services: {}", services.join(" ")));
     for service in &services {
