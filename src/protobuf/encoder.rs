@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use bytes::{BufMut, Bytes, BytesMut};
+use quick_protobuf::sizeofs::sizeof_varint;
 use quick_protobuf::writer::{Writer, WriterBackend};
 
 use super::kinds::{Bin, Bool, Double, Enum, Fixed32, Fixed64, Float, Int32, Int64, Kind, Msg};
@@ -288,61 +289,12 @@ pub struct LenCounter(pub usize);
 
 impl FieldSink for LenCounter {
     fn key(&mut self, number: u32, wire_type: WireType) {
-        self.0 += varint_len(wire_type.key(number).into());
+        self.0 += sizeof_varint(wire_type.key(number).into());
     }
     fn value<K: Kind>(&mut self, value: &K::Value) {
         self.0 += K::value_len(value);
     }
     fn len_prefix(&mut self, len: usize) {
-        self.0 += varint_len(len as u64);
-    }
-}
-
-/// The size of `value` as a varint: one byte per started group of 7 bits (1 to 10 bytes).
-///
-/// ```text
-/// 0..=127 → 1    128..=16383 → 2    …    u64::MAX → 10
-/// ```
-///
-/// Computed from the number of significant bits, with no branch (quick-protobuf's
-/// `sizeof_varint` compares against each range in turn).
-#[inline]
-pub(crate) const fn varint_len(value: u64) -> usize {
-    let bits = 64 - (value | 1).leading_zeros() as usize;
-    bits.div_ceil(7)
-}
-
-/// The size of a LEN payload of `len` bytes with its length prefix.
-#[inline]
-pub(crate) const fn len_prefixed(len: usize) -> usize {
-    varint_len(len as u64) + len
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn varint_lengths() {
-        let cases = [
-            (0, 1),
-            (1, 1),
-            (127, 1),
-            (128, 2),
-            (16_383, 2),
-            (16_384, 3),
-            ((1 << 35) - 1, 5),
-            (1 << 35, 6),
-            (i64::MAX as u64, 9),
-            (u64::MAX, 10),
-        ];
-        for (value, len) in cases {
-            assert_eq!(varint_len(value), len, "{value}");
-            assert_eq!(
-                varint_len(value),
-                quick_protobuf::sizeofs::sizeof_varint(value),
-                "{value}"
-            );
-        }
+        self.0 += sizeof_varint(len as u64);
     }
 }

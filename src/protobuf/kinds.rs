@@ -1,8 +1,8 @@
 //! The protobuf field types, one zero-sized marker each.
 
-use super::encoder::{len_prefixed, varint_len};
 use bytes::Bytes;
 use quick_protobuf::BytesReader;
+use quick_protobuf::sizeofs::{sizeof_len, sizeof_sint64, sizeof_varint};
 use std::marker::PhantomData;
 
 use super::{ByteString, DecodeError, Decoder, EncodeBuf, Encoder, FieldSink, Message, WireType};
@@ -59,7 +59,7 @@ impl Kind for Int32 {
         *value == 0
     }
     fn value_len(value: &i32) -> usize {
-        varint_len(i64::from(*value) as u64)
+        sizeof_varint(i64::from(*value) as u64)
     }
     fn encode_value<B: EncodeBuf>(value: &i32, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_int32(*value));
@@ -83,7 +83,7 @@ impl Kind for Int64 {
         *value == 0
     }
     fn value_len(value: &i64) -> usize {
-        varint_len(*value as u64)
+        sizeof_varint(*value as u64)
     }
     fn encode_value<B: EncodeBuf>(value: &i64, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_int64(*value));
@@ -105,7 +105,7 @@ impl Kind for Uint32 {
         *value == 0
     }
     fn value_len(value: &u32) -> usize {
-        varint_len(u64::from(*value))
+        sizeof_varint(u64::from(*value))
     }
     fn encode_value<B: EncodeBuf>(value: &u32, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_uint32(*value));
@@ -127,7 +127,7 @@ impl Kind for Uint64 {
         *value == 0
     }
     fn value_len(value: &u64) -> usize {
-        varint_len(*value)
+        sizeof_varint(*value)
     }
     fn encode_value<B: EncodeBuf>(value: &u64, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_uint64(*value));
@@ -149,7 +149,7 @@ impl Kind for Sint32 {
         *value == 0
     }
     fn value_len(value: &i32) -> usize {
-        varint_len(zigzag32(*value).into())
+        sizeof_varint(zigzag32(*value).into())
     }
     fn encode_value<B: EncodeBuf>(value: &i32, e: &mut Encoder<'_, B>) {
         // Not quick-protobuf's write_sint32/sizeof_sint32: they cast the ZigZag result from i32
@@ -173,7 +173,7 @@ impl Kind for Sint64 {
         *value == 0
     }
     fn value_len(value: &i64) -> usize {
-        varint_len(((*value << 1) ^ (*value >> 63)).cast_unsigned())
+        sizeof_sint64(*value)
     }
     fn encode_value<B: EncodeBuf>(value: &i64, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_sint64(*value));
@@ -219,7 +219,7 @@ impl Kind for Enum {
         *value == 0
     }
     fn value_len(value: &i32) -> usize {
-        varint_len(i64::from(*value) as u64)
+        sizeof_varint(i64::from(*value) as u64)
     }
     fn encode_value<B: EncodeBuf>(value: &i32, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_enum(*value));
@@ -381,7 +381,7 @@ impl Kind for Str {
         value.is_empty()
     }
     fn value_len(value: &ByteString) -> usize {
-        len_prefixed(value.len())
+        sizeof_len(value.len())
     }
     fn encode_value<B: EncodeBuf>(value: &ByteString, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_string(value));
@@ -403,7 +403,7 @@ impl Kind for Bin {
         value.is_empty()
     }
     fn value_len(value: &Bytes) -> usize {
-        len_prefixed(value.len())
+        sizeof_len(value.len())
     }
     fn encode_value<B: EncodeBuf>(value: &Bytes, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_bytes(value));
@@ -429,7 +429,7 @@ impl<M: Message> Kind for Msg<M> {
         false
     }
     fn value_len(value: &M) -> usize {
-        len_prefixed(value.encoded_len())
+        sizeof_len(value.encoded_len())
     }
     fn encode_value<B: EncodeBuf>(value: &M, e: &mut Encoder<'_, B>) {
         e.len_prefix(value.encoded_len());
