@@ -189,7 +189,18 @@ impl Channel {
     /// # Errors
     /// UNAVAILABLE when the server cannot be reached within the connect timeout.
     pub async fn connect(target: &str) -> Result<Self, Status> {
-        let channel = Self::new(target, ChannelConfig::default())?;
+        Self::connect_with(target, ChannelConfig::default()).await
+    }
+
+    /// A connected channel with `config`: [`Channel::new`], then one connection attempt (no
+    /// retry), so that a server that is not there, or a TLS handshake that fails, is an error
+    /// at once.
+    ///
+    /// # Errors
+    /// As [`Channel::new`], and UNAVAILABLE when that attempt fails (its reason in the
+    /// message: refused, timed out, certificate not trusted, ...).
+    pub async fn connect_with(target: &str, config: ChannelConfig) -> Result<Self, Status> {
+        let channel = Self::new(target, config)?;
         channel.connection().await?;
         Ok(channel)
     }
