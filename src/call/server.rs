@@ -19,7 +19,6 @@ use http::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use super::{CONTENT_TYPE_GRPC, is_grpc_content_type};
 use crate::compression::{Encoding, EncodingSet, ResponseCompression};
 use crate::metadata::Metadata;
-use crate::protobuf::Message;
 use crate::status::{Code, Status};
 use crate::timeout;
 
@@ -251,21 +250,26 @@ pub enum End {
     TrailersOnly(http::Response<()>),
 }
 
-/// The response side of one call: makes sure headers come before messages, messages before the
-/// status, and that the status is sent once.
+/// The response side of one call: makes sure the Response-Headers go out once and before any
+/// message (the transport sends them first if a message comes before them), and that the status
+/// is sent once, as Trailers or Trailers-Only. Messages are framed by [`super::encode_message`].
 #[derive(Debug)]
 pub struct ServerCall {
     state: State,
-    max_send_message_size: usize,
     encoding: Option<Encoding>,
 }
 
+impl Default for ServerCall {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl ServerCall {
-    /// A call whose messages may be at most `max_send_message_size` bytes, uncompressed.
-    pub fn new(max_send_message_size: usize) -> Self {
+    /// A call with nothing sent yet, uncompressed.
+    pub fn new() -> Self {
         Self {
             state: State::AwaitingHeaders,
-            max_send_message_size,
             encoding: None,
         }
     }
@@ -298,29 +302,6 @@ impl ServerCall {
         }
         self.state = State::SendingMessages;
         Some(response_headers(metadata, self.encoding))
-    }
-
-    /// Appends one message, framed, to `buf`: compressed with the call's encoding if `compress`
-    /// (and the call has one), else with Compressed-Flag 0. Response-Headers must have been
-    /// sent.
-    ///
-    /// # Errors
-    /// RESOURCE_EXHAUSTED over the send limit (statuscodes.md; tonic says OUT_OF_RANGE);
-    /// INTERNAL if the call is not sending messages (a bug in the caller).
-    pub fn send_message<M: Message>(
-        &self,
-        message: &M,
-        compress: bool,
-        buf: &mut Vec<u8>,
-    ) -> Result<(), Status> {
-        if self.state != State::SendingMessages {
-            return Err(Status::new(
-                Code::Internal,
-                "message sent outside the response body",
-            ));
-        }
-        let encoding = self.encoding.filter(|_| compress);
-        super::encode_message(message, encoding, self.max_send_message_size, buf)
     }
 
     /// The end of a response that went well: Trailers with `grpc-status: 0` after `trailers`,

@@ -155,14 +155,7 @@ where
         let sender = Sender::server(tx, limits.max_send_message_size, compression);
         let read = read_one::<Req>(body, head);
         let future = async move { (self.0)(read.await?, sender).await };
-        Box::pin(respond_streaming(
-            stream,
-            future,
-            rx,
-            deadline,
-            limits,
-            compression,
-        ))
+        Box::pin(respond_streaming(stream, future, rx, deadline, compression))
     }
 }
 
@@ -189,14 +182,7 @@ where
         let request = Request::from_parts(head.metadata, Streaming::requests(body), head.timeout)
             .with_received_compression(head.encoding, false);
         let future = async move { (self.0)(request, sender).await };
-        Box::pin(respond_streaming(
-            stream,
-            future,
-            rx,
-            deadline,
-            limits,
-            compression,
-        ))
+        Box::pin(respond_streaming(stream, future, rx, deadline, compression))
     }
 }
 
@@ -233,7 +219,7 @@ async fn respond_single<Resp: Message>(
     limits: Limits,
     compression: ResponseCompression,
 ) {
-    let mut call = ServerCall::new(limits.max_send_message_size);
+    let mut call = ServerCall::new();
     let handler = pin!(CatchUnwind(pin!(handler)));
     let outcome = tokio::select! {
         // Most handlers answer on their first poll: try them first, before the reset check
@@ -289,10 +275,9 @@ async fn respond_streaming(
     handler: impl Future<Output = Result<(), Status>>,
     mut outgoing: mpsc::Receiver<Outgoing>,
     deadline: Option<Instant>,
-    limits: Limits,
     compression: ResponseCompression,
 ) {
-    let mut call = ServerCall::new(limits.max_send_message_size);
+    let mut call = ServerCall::new();
     call.set_encoding(compression.default);
     let mut trailers = Metadata::new();
     let mut handler = pin!(CatchUnwind(pin!(handler)));
