@@ -118,28 +118,33 @@ const RESERVED: [&str; 8] = [
     "host",
 ];
 
-/// The headers [`Metadata::from_headers`] removes: those the protocol consumes, which are not
-/// the peer application's metadata.
+/// Whether [`Metadata::from_headers`] removes `name`: the headers the protocol consumes, which
+/// are not the peer application's metadata.
 ///
 /// Other `grpc-` names pass through: grpc-go also delivers unknown `grpc-` headers (such as
 /// `grpc-trace-bin`) to the application, and a future protocol header is better seen than lost.
-const PROTOCOL_HEADERS: [&str; 15] = [
-    "te",
-    "content-type",
-    "grpc-status",
-    "grpc-message",
-    "grpc-status-details-bin",
-    "grpc-timeout",
-    "grpc-encoding",
-    "grpc-accept-encoding",
-    "grpc-message-type",
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "transfer-encoding",
-    "upgrade",
-    "host",
-];
+///
+/// Asked of every header of every call: a `match` on the name, which compiles to a switch on the
+/// length and one comparison, not a scan of a list.
+pub(crate) fn is_protocol_header(name: &HeaderName) -> bool {
+    matches!(
+        name.as_str(),
+        "te" | "content-type"
+            | "grpc-status"
+            | "grpc-message"
+            | "grpc-status-details-bin"
+            | "grpc-timeout"
+            | "grpc-encoding"
+            | "grpc-accept-encoding"
+            | "grpc-message-type"
+            | "connection"
+            | "keep-alive"
+            | "proxy-connection"
+            | "transfer-encoding"
+            | "upgrade"
+            | "host"
+    )
+}
 
 // ===== MetadataError =====
 
@@ -238,6 +243,45 @@ pub struct Metadata {
     headers: HeaderMap,
 }
 
+/// Builds the metadata of received headers one entry at a time, in their order, from the
+/// entries of a consumed [`HeaderMap`]: the server's request path reads the protocol's headers
+/// and keeps the others in the same pass.
+///
+/// A new map rather than `remove`s in place: `HeaderMap::remove` swaps the last entry into the
+/// hole, which would reorder the application's entries. The map is only allocated once an entry
+/// is kept, so a request with no metadata costs no allocation.
+#[derive(Debug, Default)]
+pub(crate) struct KeptHeaders {
+    headers: HeaderMap,
+    /// The name of the values that follow, when they are kept.
+    current: Option<HeaderName>,
+}
+
+impl KeptHeaders {
+    /// The values that follow are named `name`, and kept.
+    pub(crate) fn keep_name(&mut self, name: HeaderName) {
+        self.current = Some(name);
+    }
+
+    /// The values that follow are not metadata (the caller consumes them, or drops them).
+    pub(crate) fn skip_name(&mut self) {
+        self.current = None;
+    }
+
+    /// One value of the current name.
+    pub(crate) fn value(&mut self, value: HeaderValue) {
+        if let Some(name) = &self.current {
+            self.headers.append(name.clone(), value);
+        }
+    }
+
+    pub(crate) fn finish(self) -> Metadata {
+        Metadata {
+            headers: self.headers,
+        }
+    }
+}
+
 impl Metadata {
     /// Empty metadata.
     pub fn new() -> Self {
@@ -252,20 +296,17 @@ impl Metadata {
     /// Nothing is validated: a peer's values are kept as they came (the spec asks receivers not
     /// to fail on values that are valid HTTP but outside the ASCII-Value range).
     pub fn from_headers(headers: HeaderMap) -> Self {
-        // Rebuilt rather than `remove`d in place: `HeaderMap::remove` swaps the last entry into
-        // the hole, which would reorder the application's entries.
-        let mut kept = HeaderMap::with_capacity(headers.keys_len());
-        let mut current: Option<HeaderName> = None;
+        let mut kept = KeptHeaders::default();
         // `into_iter` names each key once, before its first value; `None` means "same key".
         for (name, value) in headers {
-            if let Some(name) = name {
-                current = (!PROTOCOL_HEADERS.contains(&name.as_str())).then_some(name);
+            match name {
+                Some(name) if is_protocol_header(&name) => kept.skip_name(),
+                Some(name) => kept.keep_name(name),
+                None => {}
             }
-            if let Some(name) = &current {
-                kept.append(name.clone(), value);
-            }
+            kept.value(value);
         }
-        Self { headers: kept }
+        kept.finish()
     }
 
     /// The header map, ready to be merged into a request, a response or trailers.

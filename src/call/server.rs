@@ -18,7 +18,7 @@ use http::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 
 use super::{CONTENT_TYPE_GRPC, is_grpc_content_type};
 use crate::compression::{Encoding, EncodingSet, ResponseCompression};
-use crate::metadata::Metadata;
+use crate::metadata::{KeptHeaders, Metadata, is_protocol_header};
 use crate::status::{Code, Status};
 use crate::timeout;
 
@@ -26,12 +26,6 @@ use crate::timeout;
 pub const GRPC_ENCODING: &str = "grpc-encoding";
 /// `grpc-accept-encoding`: the compressions a peer can read.
 pub const GRPC_ACCEPT_ENCODING: &str = "grpc-accept-encoding";
-
-// Looked up on every request: as `HeaderName`s built at compile time, not `&str`s parsed each
-// time.
-const TIMEOUT_NAME: HeaderName = HeaderName::from_static(timeout::GRPC_TIMEOUT);
-const ENCODING_NAME: HeaderName = HeaderName::from_static(GRPC_ENCODING);
-const ACCEPT_ENCODING_NAME: HeaderName = HeaderName::from_static(GRPC_ACCEPT_ENCODING);
 
 /// What the server needs from valid Request-Headers.
 #[derive(Debug)]
@@ -101,7 +95,8 @@ pub fn recv_request_headers(
             Status::new(Code::Internal, message),
         ));
     }
-    let content_type = parts.headers.get(CONTENT_TYPE).map(HeaderValue::as_bytes);
+    let (protocol, metadata) = split_request_headers(parts.headers);
+    let content_type = protocol.content_type.as_ref().map(HeaderValue::as_bytes);
     if !content_type.is_some_and(is_grpc_content_type) {
         let shown = content_type.map_or("none".into(), String::from_utf8_lossy);
         return Err(Rejection::Http(
@@ -112,7 +107,7 @@ pub fn recv_request_headers(
             ),
         ));
     }
-    let timeout = match parts.headers.get(TIMEOUT_NAME) {
+    let timeout = match protocol.timeout {
         None => None,
         Some(value) => Some(timeout::parse(value.as_bytes()).map_err(|e| {
             Rejection::Http(
@@ -121,7 +116,7 @@ pub fn recv_request_headers(
             )
         })?),
     };
-    let encoding = match parts.headers.get(ENCODING_NAME) {
+    let encoding = match protocol.encoding {
         None => None,
         Some(value) => match Encoding::parse(value.as_bytes()) {
             Some(encoding) if accepted.contains(encoding) => encoding.compressed(),
@@ -137,14 +132,6 @@ pub fn recv_request_headers(
             }
         },
     };
-    let client_accepts = parts.headers.get_all(ACCEPT_ENCODING_NAME).iter().fold(
-        EncodingSet::IDENTITY,
-        |set, value| {
-            EncodingSet::parse_header(value.as_bytes())
-                .iter()
-                .fold(set, EncodingSet::with)
-        },
-    );
     let path = parts.uri.path_and_query().cloned().unwrap_or_else(|| {
         // h2 refuses a request without :path, so this only happens to hand-built requests.
         http::uri::PathAndQuery::from_static("/")
@@ -152,10 +139,72 @@ pub fn recv_request_headers(
     Ok(RequestHead {
         path,
         timeout,
-        metadata: Metadata::from_headers(parts.headers),
+        metadata,
         encoding,
-        response_compression: ResponseCompression::negotiate(response_preference, client_accepts),
+        response_compression: ResponseCompression::negotiate(response_preference, protocol.accepts),
     })
+}
+
+/// The request headers the protocol reads; the first value of each, except
+/// `grpc-accept-encoding`, whose values all count.
+struct ProtocolHeaders {
+    content_type: Option<HeaderValue>,
+    timeout: Option<HeaderValue>,
+    encoding: Option<HeaderValue>,
+    accepts: EncodingSet,
+}
+
+/// Takes the protocol's headers out of `headers` and keeps the rest, in order, as the call's
+/// metadata: one pass over the map, one classification per name (this runs for every call).
+fn split_request_headers(headers: HeaderMap) -> (ProtocolHeaders, Metadata) {
+    /// Where the values of the current name go.
+    #[derive(Clone, Copy)]
+    enum Slot {
+        Metadata,
+        Dropped,
+        ContentType,
+        Timeout,
+        Encoding,
+        AcceptEncoding,
+    }
+    let mut protocol = ProtocolHeaders {
+        content_type: None,
+        timeout: None,
+        encoding: None,
+        accepts: EncodingSet::IDENTITY,
+    };
+    let mut kept = KeptHeaders::default();
+    let mut slot = Slot::Dropped;
+    // `into_iter` names each key once, before its first value; `None` means "same key".
+    for (name, value) in headers {
+        if let Some(name) = name {
+            slot = match name.as_str() {
+                "content-type" => Slot::ContentType,
+                timeout::GRPC_TIMEOUT => Slot::Timeout,
+                GRPC_ENCODING => Slot::Encoding,
+                GRPC_ACCEPT_ENCODING => Slot::AcceptEncoding,
+                _ if is_protocol_header(&name) => Slot::Dropped,
+                _ => Slot::Metadata,
+            };
+            match slot {
+                Slot::Metadata => kept.keep_name(name),
+                _ => kept.skip_name(),
+            }
+        }
+        match slot {
+            Slot::Metadata => kept.value(value),
+            Slot::Dropped => {}
+            Slot::ContentType => _ = protocol.content_type.get_or_insert(value),
+            Slot::Timeout => _ = protocol.timeout.get_or_insert(value),
+            Slot::Encoding => _ = protocol.encoding.get_or_insert(value),
+            Slot::AcceptEncoding => {
+                protocol.accepts = EncodingSet::parse_header(value.as_bytes())
+                    .iter()
+                    .fold(protocol.accepts, EncodingSet::with);
+            }
+        }
+    }
+    (protocol, kept.finish())
 }
 
 /// The status for a method path no handler is registered for (statuscodes.md "Method not found
@@ -198,6 +247,9 @@ pub fn response_headers(metadata: Metadata, encoding: Option<Encoding>) -> http:
         ordered.extend(headers);
         headers = ordered;
     } else {
+        // The common case: sized for its one entry (an empty map's first insert would allocate
+        // room for six).
+        headers = HeaderMap::with_capacity(1);
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE_GRPC));
     }
     let mut response = http::Response::new(());
@@ -216,7 +268,11 @@ pub fn trailers(status: &Status) -> HeaderMap {
 /// The Trailers of a call that ended OK: the trailing metadata, then `grpc-status: 0` (and no
 /// `grpc-message`, as tonic sends it). The common case, built without a [`Status`].
 pub fn ok_trailers(metadata: Metadata) -> HeaderMap {
-    let mut headers = metadata.into_headers();
+    let mut headers = if metadata.is_empty() {
+        HeaderMap::with_capacity(1)
+    } else {
+        metadata.into_headers()
+    };
     headers.insert(STATUS_NAME, HeaderValue::from_static("0"));
     headers
 }

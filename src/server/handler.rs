@@ -24,8 +24,9 @@ use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use bytes::BytesMut;
 use tokio::sync::mpsc;
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 
 use super::Limits;
 use crate::call::server::{RequestHead, ServerCall, request_cardinality};
@@ -34,6 +35,7 @@ use crate::metadata::Metadata;
 use crate::protobuf::Message;
 use crate::rpc::{Outgoing, Request, Response, Sender, Streaming};
 use crate::status::{Code, Status};
+use crate::transport::recv::RecvBody;
 use crate::transport::server::{BoxFuture, ServerStream};
 
 /// How many outgoing items a streaming handler may queue ahead of the network before
@@ -95,12 +97,11 @@ where
         mut stream: ServerStream,
         limits: Limits,
     ) -> BoxFuture<()> {
-        let deadline = head.timeout.map(|t| Instant::now() + t);
-        let compression = head.response_compression;
+        let plan = CallPlan::new(&head, limits);
         let body = stream.take_body(limits.max_recv_message_size, head.encoding);
-        let read = read_one::<Req>(body, head);
-        let call = async move { (self.0)(read.await?).await };
-        Box::pin(respond_single(stream, call, deadline, limits, compression))
+        Box::pin(respond_single(stream, plan, move || async move {
+            (self.0)(read_request(body, head).await?).await
+        }))
     }
 }
 
@@ -117,21 +118,13 @@ where
         mut stream: ServerStream,
         limits: Limits,
     ) -> BoxFuture<()> {
-        let deadline = head.timeout.map(|t| Instant::now() + t);
-        let compression = head.response_compression;
+        let plan = CallPlan::new(&head, limits);
         let Some(body) = stream.take_body(limits.max_recv_message_size, head.encoding) else {
             return Box::pin(async {});
         };
         let request = Request::from_parts(head.metadata, Streaming::requests(body), head.timeout)
             .with_received_compression(head.encoding, false);
-        let future = async move { (self.0)(request).await };
-        Box::pin(respond_single(
-            stream,
-            future,
-            deadline,
-            limits,
-            compression,
-        ))
+        Box::pin(respond_single(stream, plan, move || (self.0)(request)))
     }
 }
 
@@ -148,14 +141,13 @@ where
         mut stream: ServerStream,
         limits: Limits,
     ) -> BoxFuture<()> {
-        let deadline = head.timeout.map(|t| Instant::now() + t);
-        let compression = head.response_compression;
+        let plan = CallPlan::new(&head, limits);
         let body = stream.take_body(limits.max_recv_message_size, head.encoding);
         let (tx, rx) = mpsc::channel(OUTGOING_QUEUE);
-        let sender = Sender::server(tx, limits.max_send_message_size, compression);
-        let read = read_one::<Req>(body, head);
-        let future = async move { (self.0)(read.await?, sender).await };
-        Box::pin(respond_streaming(stream, future, rx, deadline, compression))
+        let sender = Sender::server(tx, limits.max_send_message_size, plan.compression);
+        Box::pin(respond_streaming(stream, plan, rx, move || async move {
+            (self.0)(read_request(body, head).await?, sender).await
+        }))
     }
 }
 
@@ -172,26 +164,33 @@ where
         mut stream: ServerStream,
         limits: Limits,
     ) -> BoxFuture<()> {
-        let deadline = head.timeout.map(|t| Instant::now() + t);
-        let compression = head.response_compression;
+        let plan = CallPlan::new(&head, limits);
         let Some(body) = stream.take_body(limits.max_recv_message_size, head.encoding) else {
             return Box::pin(async {});
         };
         let (tx, rx) = mpsc::channel(OUTGOING_QUEUE);
-        let sender = Sender::server(tx, limits.max_send_message_size, compression);
+        let sender = Sender::server(tx, limits.max_send_message_size, plan.compression);
         let request = Request::from_parts(head.metadata, Streaming::requests(body), head.timeout)
             .with_received_compression(head.encoding, false);
-        let future = async move { (self.0)(request, sender).await };
-        Box::pin(respond_streaming(stream, future, rx, deadline, compression))
+        Box::pin(respond_streaming(stream, plan, rx, move || {
+            (self.0)(request, sender)
+        }))
     }
 }
 
 /// Reads the one request message of a unary or server-streaming call: exactly one, then
 /// END_STREAM, or the call fails with UNIMPLEMENTED (cardinality) before the handler runs.
-async fn read_one<Req: Message>(
-    body: Option<crate::transport::recv::RecvBody>,
+async fn read_request<Req: Message>(
+    body: Option<RecvBody>,
     head: RequestHead,
 ) -> Result<Request<Req>, Status> {
+    let (message, compressed) = read_one(body).await?;
+    Ok(Request::from_parts(head.metadata, message, head.timeout)
+        .with_received_compression(head.encoding, compressed))
+}
+
+/// The one message of `body`, and whether it arrived compressed.
+async fn read_one<Req: Message>(body: Option<RecvBody>) -> Result<(Req, bool), Status> {
     let Some(mut body) = body else {
         return Err(Status::new(
             Code::Internal,
@@ -205,87 +204,126 @@ async fn read_one<Req: Message>(
     if body.message::<Req>().await?.is_some() {
         return Err(request_cardinality(2));
     }
-    Ok(Request::from_parts(head.metadata, message, head.timeout)
-        .with_received_compression(head.encoding, compressed))
+    Ok((message, compressed))
 }
 
 // ===== Running a call =====
 
-/// Unary and client-streaming: the handler returns one response.
-async fn respond_single<Resp: Message>(
-    mut stream: ServerStream,
-    handler: impl Future<Output = Result<Response<Resp>, Status>>,
+/// What every call of a method must respect, known before its handler runs.
+#[derive(Debug, Clone, Copy)]
+struct CallPlan {
+    /// From `grpc-timeout`.
     deadline: Option<Instant>,
     limits: Limits,
     compression: ResponseCompression,
-) {
+}
+
+impl CallPlan {
+    fn new(head: &RequestHead, limits: Limits) -> Self {
+        Self {
+            deadline: head.timeout.map(|t| Instant::now() + t),
+            limits,
+            compression: head.response_compression,
+        }
+    }
+
+    /// The deadline's timer, if there is one: boxed, so that a call without a deadline does
+    /// not carry a timer's worth of bytes in its future.
+    fn timer(&self) -> Option<Pin<Box<Sleep>>> {
+        self.deadline
+            .map(|deadline| Box::pin(tokio::time::sleep_until(deadline)))
+    }
+}
+
+// A call's future is one allocation, made by `Box::pin` when the call starts; the handler's
+// future is built inside it (`start()`), not passed in: an `async fn` keeps its arguments for
+// its whole life, so a future passed as an argument and then pinned would be stored twice.
+
+/// Unary and client-streaming: the handler returns one response.
+async fn respond_single<Resp, Fut>(
+    mut stream: ServerStream,
+    plan: CallPlan,
+    start: impl FnOnce() -> Fut,
+) where
+    Resp: Message,
+    Fut: Future<Output = Result<Response<Resp>, Status>>,
+{
     let mut call = ServerCall::new();
-    let handler = pin!(CatchUnwind(pin!(handler)));
-    let outcome = tokio::select! {
-        // Most handlers answer on their first poll: try them first, before the reset check
-        // (which takes the connection's lock).
-        biased;
-        result = handler => result,
-        () = stream.reset() => return,
-        () = sleep_until(deadline) => {
-            stream.send_status(&mut call, &deadline_status());
-            return;
+    let mut timer = plan.timer();
+    let outcome = {
+        let handler = pin!(CatchUnwind(pin!(start())));
+        tokio::select! {
+            // Most handlers answer on their first poll: try them first, before the reset
+            // check (which takes the connection's lock).
+            biased;
+            result = handler => result,
+            () = stream.reset() => return,
+            () = expired(&mut timer) => {
+                stream.send_status(&mut call, &deadline_status());
+                return;
+            }
         }
     };
     let status = match outcome {
-        Ok(Ok(response)) => {
-            let encoding = compression.resolve(response.compressed());
-            let (metadata, message, trailers) = response.into_parts();
-            let mut buf = Vec::new();
-            call.set_encoding(encoding);
-            match crate::call::encode_message(
-                &message,
-                encoding,
-                limits.max_send_message_size,
-                &mut buf,
-            ) {
-                Err(status) => status,
-                Ok(()) => {
-                    let sent = match stream.send_headers(&mut call, metadata) {
-                        Ok(()) => stream.send_response_message(&mut call, buf).await,
-                        Err(status) => Err(status),
-                    };
-                    match sent {
-                        Ok(()) => {
-                            stream.send_ok(&mut call, trailers);
-                            return;
-                        }
-                        Err(status) => {
-                            tracing::debug!(%status, "could not send the response");
-                            return;
-                        }
-                    }
-                }
-            }
-        }
+        Ok(Ok(response)) => match send_response(&mut stream, &mut call, response, plan).await {
+            Ok(()) => return,
+            Err(status) => status,
+        },
         Ok(Err(status)) => status,
         Err(panic) => panic_status(panic),
     };
     stream.send_status(&mut call, &status);
 }
 
+/// Sends the one response of a unary or client-streaming call, then OK. An error before
+/// anything was sent is returned, for the caller to send as the status; one while sending
+/// means the stream is gone and is only logged.
+async fn send_response<Resp: Message>(
+    stream: &mut ServerStream,
+    call: &mut ServerCall,
+    response: Response<Resp>,
+    plan: CallPlan,
+) -> Result<(), Status> {
+    let encoding = plan.compression.resolve(response.compressed());
+    let (metadata, message, trailers) = response.into_parts();
+    let mut buf = Vec::new();
+    call.set_encoding(encoding);
+    crate::call::encode_message(
+        &message,
+        encoding,
+        plan.limits.max_send_message_size,
+        &mut buf,
+    )?;
+    let sent = match stream.send_headers(call, metadata) {
+        Ok(()) => stream.send_response_message(call, buf).await,
+        Err(status) => Err(status),
+    };
+    match sent {
+        Ok(()) => stream.send_ok(call, trailers),
+        Err(status) => tracing::debug!(%status, "could not send the response"),
+    }
+    Ok(())
+}
+
 /// Server- and bidi-streaming: the handler sends through a [`Sender`] and returns the status.
-async fn respond_streaming(
+async fn respond_streaming<Fut>(
     mut stream: ServerStream,
-    handler: impl Future<Output = Result<(), Status>>,
+    plan: CallPlan,
     mut outgoing: mpsc::Receiver<Outgoing>,
-    deadline: Option<Instant>,
-    compression: ResponseCompression,
-) {
+    start: impl FnOnce() -> Fut,
+) where
+    Fut: Future<Output = Result<(), Status>>,
+{
     let mut call = ServerCall::new();
-    call.set_encoding(compression.default);
+    call.set_encoding(plan.compression.default);
     let mut trailers = Metadata::new();
-    let mut handler = pin!(CatchUnwind(pin!(handler)));
+    let mut timer = plan.timer();
+    let mut handler = pin!(CatchUnwind(pin!(start())));
     let outcome = loop {
         tokio::select! {
             biased;
             () = stream.reset() => return,
-            () = sleep_until(deadline) => {
+            () = expired(&mut timer) => {
                 stream.send_status(&mut call, &deadline_status());
                 return;
             }
@@ -293,7 +331,8 @@ async fn respond_streaming(
             // disables this branch then, so that the handler (which may well carry on without
             // its Sender) is polled instead of this loop spinning on None.
             Some(item) = outgoing.recv() => {
-                if let Err(status) = send_item(&mut stream, &mut call, item, &mut trailers, deadline).await {
+                let mut queue = Queue { first: Some(item), rest: &mut outgoing };
+                if let Err(status) = send_queued(&mut stream, &mut call, &mut queue, &mut trailers, &mut timer).await {
                     tracing::debug!(%status, "could not send a response message");
                     return;
                 }
@@ -302,13 +341,21 @@ async fn respond_streaming(
         }
     };
     // The handler is done: what it queued still goes out, before the status.
-    while let Ok(item) = outgoing.try_recv() {
-        if send_item(&mut stream, &mut call, item, &mut trailers, deadline)
-            .await
-            .is_err()
-        {
-            return;
-        }
+    let mut queue = Queue {
+        first: None,
+        rest: &mut outgoing,
+    };
+    if send_queued(
+        &mut stream,
+        &mut call,
+        &mut queue,
+        &mut trailers,
+        &mut timer,
+    )
+    .await
+    .is_err()
+    {
+        return;
     }
     let mut status = match outcome {
         Ok(Ok(())) => Status::ok(),
@@ -324,39 +371,74 @@ async fn respond_streaming(
     stream.send_status(&mut call, &status);
 }
 
-async fn send_item(
-    stream: &mut ServerStream,
-    call: &mut ServerCall,
-    item: Outgoing,
-    trailers: &mut Metadata,
-    deadline: Option<Instant>,
-) -> Result<(), Status> {
-    match item {
-        Outgoing::Headers(metadata) => stream.send_headers(call, metadata),
-        Outgoing::Trailers(metadata) => {
-            *trailers = metadata;
-            Ok(())
-        }
-        Outgoing::Encoding(encoding) => {
-            // The Sender queues it before anything else, so the headers are not out yet.
-            call.set_encoding(encoding);
-            Ok(())
-        }
-        Outgoing::Messages(data) => {
-            let send = stream.send_messages(call, data);
-            match deadline {
-                None => send.await,
-                Some(deadline) => tokio::time::timeout_at(deadline, send)
-                    .await
-                    .unwrap_or_else(|_| Err(deadline_status())),
-            }
-        }
+/// How many bytes of queued messages go to `h2` in one piece (see [`send_queued`]).
+const COALESCE_LIMIT: usize = 64 * 1024;
+
+/// The items a streaming handler queued: one already received, then the channel's.
+struct Queue<'a> {
+    first: Option<Outgoing>,
+    rest: &'a mut mpsc::Receiver<Outgoing>,
+}
+
+impl Queue<'_> {
+    /// The next item already queued, without waiting.
+    fn next(&mut self) -> Option<Outgoing> {
+        self.first.take().or_else(|| self.rest.try_recv().ok())
     }
 }
 
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
+/// Sends every item already queued, in order. Consecutive messages are coalesced, up to
+/// [`COALESCE_LIMIT`] bytes, into one buffer handed to `h2` at once: one DATA frame (up to the
+/// peer's frame size) and one flow-control reservation for many small messages, rather than one
+/// each. A handler that sends faster than the network takes its messages gets them written in
+/// larger pieces; one that sends slowly still has each message go out as soon as it is queued.
+async fn send_queued(
+    stream: &mut ServerStream,
+    call: &mut ServerCall,
+    queue: &mut Queue<'_>,
+    trailers: &mut Metadata,
+    timer: &mut Option<Pin<Box<Sleep>>>,
+) -> Result<(), Status> {
+    while let Some(item) = queue.next() {
+        match item {
+            Outgoing::Headers(metadata) => stream.send_headers(call, metadata)?,
+            Outgoing::Trailers(metadata) => *trailers = metadata,
+            // The Sender queues it before anything else, so the headers are not out yet.
+            Outgoing::Encoding(encoding) => _ = call.set_encoding(encoding),
+            Outgoing::Messages(data) => {
+                let mut data = data;
+                let mut batch: Option<BytesMut> = None;
+                while batch.as_ref().map_or(data.len(), BytesMut::len) < COALESCE_LIMIT {
+                    match queue.next() {
+                        Some(Outgoing::Messages(more)) => batch
+                            .get_or_insert_with(|| BytesMut::from(&data[..]))
+                            .extend_from_slice(&more),
+                        // Anything else ends the batch, and is handled next.
+                        other => {
+                            queue.first = other;
+                            break;
+                        }
+                    }
+                }
+                if let Some(batch) = batch {
+                    data = batch.freeze();
+                }
+                let send = stream.send_messages(call, data);
+                tokio::select! {
+                    biased;
+                    sent = send => sent?,
+                    () = expired(timer) => return Err(deadline_status()),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Resolves when the call's deadline passes; never, for a call without one.
+async fn expired(timer: &mut Option<Pin<Box<Sleep>>>) {
+    match timer {
+        Some(timer) => timer.as_mut().await,
         None => std::future::pending().await,
     }
 }

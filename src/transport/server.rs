@@ -3,6 +3,7 @@
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 
 use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -86,7 +87,16 @@ pub(crate) async fn serve_connection<T>(
                     stream: None,
                     status_sent: false,
                 };
-                tokio::spawn(dispatch.dispatch(parts, call));
+                let mut call = dispatch.dispatch(parts, call);
+                // `h2` hands out a new stream only after reading every frame the socket had
+                // ready, so a small request's DATA is usually here already and most unary calls
+                // finish in their first poll: poll it here, in the connection's task, and spawn
+                // a task only for a call that has to wait (for more DATA, a slow handler, or
+                // the network). Spawning every call costs a task allocation and a trip through
+                // the scheduler; a waker this poll left behind only wakes this task once more.
+                if poll_once(&mut call).await.is_pending() {
+                    tokio::spawn(call);
+                }
             }
             Some(Err(error)) => {
                 tracing::debug!(%error, "connection error");
@@ -95,6 +105,11 @@ pub(crate) async fn serve_connection<T>(
             None => break,
         }
     }
+}
+
+/// Polls `future` once, and says whether it finished.
+async fn poll_once(future: &mut BoxFuture<()>) -> Poll<()> {
+    poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await
 }
 
 /// One call's stream, on the server: the request body to read and the response to write.
@@ -220,7 +235,7 @@ impl ServerStream {
         let _ = poll_fn(|cx| match (self.stream.as_mut(), self.respond.as_mut()) {
             (Some(stream), _) => stream.poll_reset(cx).map(drop),
             (None, Some(respond)) => respond.poll_reset(cx).map(drop),
-            (None, None) => std::task::Poll::Pending,
+            (None, None) => Poll::Pending,
         })
         .await;
     }
