@@ -312,13 +312,13 @@ async fn queued_stream_messages_are_coalesced_into_few_data_frames() {
         self, Payload, ResponseParameters, StreamingOutputCallRequest, StreamingOutputCallResponse,
     };
     const COUNT: usize = 200;
-    const SIZE: usize = 1000;
+    const SIZE: i32 = 1000;
     let server =
         crate::support::services::spawn(interop::register(h2grpc::server::Server::new())).await;
     let request = framed(&[StreamingOutputCallRequest {
         response_parameters: vec![
             ResponseParameters {
-                size: SIZE as i32,
+                size: SIZE,
                 ..ResponseParameters::default()
             };
             COUNT
@@ -335,7 +335,7 @@ async fn queued_stream_messages_are_coalesced_into_few_data_frames() {
     assert_eq!(response.body.error, None);
     let one = StreamingOutputCallResponse {
         payload: Some(Payload {
-            body: vec![0; SIZE].into(),
+            body: vec![0; SIZE as usize].into(),
             ..Payload::default()
         }),
     };
