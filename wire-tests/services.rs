@@ -2,8 +2,7 @@
 //! exact messages and codes.
 
 use std::collections::HashSet;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use h2grpc::client::{Channel, ChannelConfig};
@@ -612,68 +611,6 @@ async fn concurrent_creates_lose_no_write() {
     let users = UserServiceClient::new(channels[0].clone());
     let listed: HashSet<_> = list(&users, 1000).await.into_iter().map(|u| u.id).collect();
     assert_eq!(listed, ids);
-}
-
-/// A `tracing` writer into a shared buffer.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Self;
-    fn make_writer(&'a self) -> Self {
-        self.clone()
-    }
-}
-
-/// CreateUser sees the request metadata, as seed 002's servicer prints
-/// `dict(context.invocation_metadata())`; it logs it at debug, and nothing of it goes back on the
-/// wire.
-#[tokio::test]
-async fn create_user_sees_the_request_metadata() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(captured.clone())
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .finish();
-    // A current-thread runtime: the server's tasks run on this thread, under this subscriber.
-    let _guard = tracing::subscriber::set_default(subscriber);
-    // Callsites cache whether anyone listens; one first reached by another test's thread while
-    // no subscriber listened would stay silent here. Recompute with this subscriber in place.
-    tracing::callsite::rebuild_interest_cache();
-
-    let server = all_services().await;
-    let users = UserServiceClient::new(server.channel().await);
-    let mut request = Request::new(create("Alice", "alice@example.com"));
-    request.metadata_mut().insert("ip", "127.0.0.1").unwrap();
-    request
-        .metadata_mut()
-        .insert("x-custom", "it's here")
-        .unwrap();
-    let response = users.create_user(request).await.unwrap();
-    assert!(response.metadata().get("ip").is_none());
-
-    let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
-    let line = logs
-        .lines()
-        .find(|line| line.contains("CreateUser invocation metadata"))
-        .unwrap_or_else(|| panic!("no metadata line in:\n{logs}"));
-    let expected = concat!(
-        "{'user-agent': 'h2grpc/",
-        env!("CARGO_PKG_VERSION"),
-        r#"', 'ip': '127.0.0.1', 'x-custom': "it's here"}"#
-    );
-    assert!(line.contains(expected), "{line}");
 }
 
 // ===== auth =====

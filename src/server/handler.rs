@@ -17,12 +17,12 @@
 //!   throws an exception"), and the server carries on.
 
 use std::any::Any;
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use bytes::BytesMut;
 use tokio::sync::mpsc;
@@ -44,12 +44,15 @@ const OUTGOING_QUEUE: usize = 16;
 
 /// A registered method, its types erased: takes a validated call and runs it to its end.
 pub(crate) trait Handler: Send + Sync + 'static {
+    /// Runs the call: to its end if nothing has to wait (`None`), or as the returned future.
+    /// See [`crate::transport::server::Dispatch::dispatch`] for `cx`.
     fn call(
         self: Arc<Self>,
         head: RequestHead,
         stream: ServerStream,
         limits: Limits,
-    ) -> BoxFuture<()>;
+        cx: &mut Context<'_>,
+    ) -> Option<BoxFuture<()>>;
 }
 
 // ===== The four shapes =====
@@ -84,6 +87,12 @@ impl<F, Req, Resp> BidiStreaming<F, Req, Resp> {
     }
 }
 
+/// The unary fast path. Most unary calls need no waiting at all: their request is in `h2`'s
+/// buffers by the time the call starts (see [`crate::transport::server::Dispatch::dispatch`]),
+/// the handler answers in its first poll and a small response goes to `h2` without waiting for
+/// flow control. Such a call runs to its end right here, as plain function calls: no state
+/// machine is built for it, and only the handler's own future is allocated. At the first thing
+/// that would wait, the call continues as a future ([`respond_single`]) from where it is.
 impl<F, Fut, Req, Resp> Handler for Unary<F, Req, Resp>
 where
     F: Fn(Request<Req>) -> Fut + Send + Sync + 'static,
@@ -96,12 +105,29 @@ where
         head: RequestHead,
         mut stream: ServerStream,
         limits: Limits,
-    ) -> BoxFuture<()> {
+        cx: &mut Context<'_>,
+    ) -> Option<BoxFuture<()>> {
         let plan = CallPlan::new(&head, limits);
-        let body = stream.take_body(limits.max_recv_message_size, head.encoding);
-        Box::pin(respond_single(stream, plan, move || async move {
-            (self.0)(read_request(body, head).await?).await
-        }))
+        let body = stream.take_body(limits.max_recv_message_size, head.encoding)?;
+        let mut reading = OneRequest::new(body);
+        let request = match reading.poll(cx) {
+            Poll::Ready(Ok((message, compressed))) => head.into_request(message, compressed),
+            Poll::Ready(Err(status)) => {
+                stream.send_status(&mut ServerCall::new(), &status);
+                return None;
+            }
+            Poll::Pending => {
+                return Some(Box::pin(respond_single(stream, plan, move || async move {
+                    let (message, compressed) = poll_fn(|cx| reading.poll(cx)).await?;
+                    (self.0)(head.into_request(message, compressed)).await
+                })));
+            }
+        };
+        let mut handler = Box::pin((self.0)(request));
+        match CatchUnwind(handler.as_mut()).poll_now(cx) {
+            Poll::Ready(outcome) => finish_single(stream, ServerCall::new(), outcome, plan),
+            Poll::Pending => Some(Box::pin(respond_single(stream, plan, move || handler))),
+        }
     }
 }
 
@@ -117,14 +143,16 @@ where
         head: RequestHead,
         mut stream: ServerStream,
         limits: Limits,
-    ) -> BoxFuture<()> {
+        _: &mut Context<'_>,
+    ) -> Option<BoxFuture<()>> {
         let plan = CallPlan::new(&head, limits);
-        let Some(body) = stream.take_body(limits.max_recv_message_size, head.encoding) else {
-            return Box::pin(async {});
-        };
+        // The body is only ever taken once, here: a stream without one has nothing to run.
+        let body = stream.take_body(limits.max_recv_message_size, head.encoding)?;
         let request = Request::from_parts(head.metadata, Streaming::requests(body), head.timeout)
             .with_received_compression(head.encoding, false);
-        Box::pin(respond_single(stream, plan, move || (self.0)(request)))
+        Some(Box::pin(respond_single(stream, plan, move || {
+            (self.0)(request)
+        })))
     }
 }
 
@@ -140,14 +168,18 @@ where
         head: RequestHead,
         mut stream: ServerStream,
         limits: Limits,
-    ) -> BoxFuture<()> {
+        _: &mut Context<'_>,
+    ) -> Option<BoxFuture<()>> {
         let plan = CallPlan::new(&head, limits);
         let body = stream.take_body(limits.max_recv_message_size, head.encoding);
         let (tx, rx) = mpsc::channel(OUTGOING_QUEUE);
         let sender = Sender::server(tx, limits.max_send_message_size, plan.compression);
-        Box::pin(respond_streaming(stream, plan, rx, move || async move {
-            (self.0)(read_request(body, head).await?, sender).await
-        }))
+        Some(Box::pin(respond_streaming(
+            stream,
+            plan,
+            rx,
+            move || async move { (self.0)(read_request(body, head).await?, sender).await },
+        )))
     }
 }
 
@@ -163,48 +195,69 @@ where
         head: RequestHead,
         mut stream: ServerStream,
         limits: Limits,
-    ) -> BoxFuture<()> {
+        _: &mut Context<'_>,
+    ) -> Option<BoxFuture<()>> {
         let plan = CallPlan::new(&head, limits);
-        let Some(body) = stream.take_body(limits.max_recv_message_size, head.encoding) else {
-            return Box::pin(async {});
-        };
+        // The body is only ever taken once, here: a stream without one has nothing to run.
+        let body = stream.take_body(limits.max_recv_message_size, head.encoding)?;
         let (tx, rx) = mpsc::channel(OUTGOING_QUEUE);
         let sender = Sender::server(tx, limits.max_send_message_size, plan.compression);
         let request = Request::from_parts(head.metadata, Streaming::requests(body), head.timeout)
             .with_received_compression(head.encoding, false);
-        Box::pin(respond_streaming(stream, plan, rx, move || {
+        Some(Box::pin(respond_streaming(stream, plan, rx, move || {
             (self.0)(request, sender)
-        }))
+        })))
     }
 }
 
-/// Reads the one request message of a unary or server-streaming call: exactly one, then
-/// END_STREAM, or the call fails with UNIMPLEMENTED (cardinality) before the handler runs.
+/// Reads the one request message of a unary or server-streaming call.
 async fn read_request<Req: Message>(
     body: Option<RecvBody>,
     head: RequestHead,
 ) -> Result<Request<Req>, Status> {
-    let (message, compressed) = read_one(body).await?;
-    Ok(Request::from_parts(head.metadata, message, head.timeout)
-        .with_received_compression(head.encoding, compressed))
-}
-
-/// The one message of `body`, and whether it arrived compressed.
-async fn read_one<Req: Message>(body: Option<RecvBody>) -> Result<(Req, bool), Status> {
-    let Some(mut body) = body else {
+    let Some(body) = body else {
         return Err(Status::new(
             Code::Internal,
             "the request body was already taken",
         ));
     };
-    let Some(message) = body.message::<Req>().await? else {
-        return Err(request_cardinality(0));
-    };
-    let compressed = body.last_compressed();
-    if body.message::<Req>().await?.is_some() {
-        return Err(request_cardinality(2));
+    let mut reading = OneRequest::new(body);
+    let (message, compressed) = poll_fn(|cx| reading.poll(cx)).await?;
+    Ok(head.into_request(message, compressed))
+}
+
+/// Reading the one request message of a unary or server-streaming call: exactly one, then
+/// END_STREAM, or the call fails with UNIMPLEMENTED (cardinality) before the handler runs.
+struct OneRequest<Req> {
+    body: RecvBody,
+    /// The message, and whether it arrived compressed, once read (END_STREAM is still due).
+    first: Option<(Req, bool)>,
+}
+
+impl<Req: Message> OneRequest<Req> {
+    fn new(body: RecvBody) -> Self {
+        Self { body, first: None }
     }
-    Ok((message, compressed))
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<(Req, bool), Status>> {
+        loop {
+            match ready!(self.body.poll_message::<Req>(cx))? {
+                Some(_) if self.first.is_some() => return Poll::Ready(Err(request_cardinality(2))),
+                Some(message) => self.first = Some((message, self.body.last_compressed())),
+                None => {
+                    return Poll::Ready(self.first.take().ok_or_else(|| request_cardinality(0)));
+                }
+            }
+        }
+    }
+}
+
+impl RequestHead {
+    /// The handler's view of a call with one request message.
+    fn into_request<Req>(self, message: Req, compressed: bool) -> Request<Req> {
+        Request::from_parts(self.metadata, message, self.timeout)
+            .with_received_compression(self.encoding, compressed)
+    }
 }
 
 // ===== Running a call =====
@@ -264,45 +317,62 @@ async fn respond_single<Resp, Fut>(
             }
         }
     };
+    if let Some(sending) = finish_single(stream, call, outcome, plan) {
+        sending.await;
+    }
+}
+
+/// What a handler's future gives: its result, or the payload of its panic.
+type Outcome<T> = Result<Result<T, Status>, Box<dyn Any + Send>>;
+
+/// Ends a unary or client-streaming call whose handler has finished: the response and OK, or
+/// the error status. Returns a future only for a response too large to hand to `h2` at once
+/// ([`ServerStream::send_small_message`]), which waits for flow control.
+fn finish_single<Resp: Message>(
+    mut stream: ServerStream,
+    mut call: ServerCall,
+    outcome: Outcome<Response<Resp>>,
+    plan: CallPlan,
+) -> Option<BoxFuture<()>> {
     let status = match outcome {
-        Ok(Ok(response)) => match send_response(&mut stream, &mut call, response, plan).await {
-            Ok(()) => return,
-            Err(status) => status,
-        },
+        Ok(Ok(response)) => {
+            let encoding = plan.compression.resolve(response.compressed());
+            let (metadata, message, trailers) = response.into_parts();
+            let mut buf = Vec::new();
+            call.set_encoding(encoding);
+            let sent = crate::call::encode_message(
+                &message,
+                encoding,
+                plan.limits.max_send_message_size,
+                &mut buf,
+            )
+            .and_then(|()| stream.send_headers(&mut call, metadata))
+            .and_then(|()| stream.send_small_message(&mut call, buf));
+            match sent {
+                Ok(None) => {
+                    stream.send_ok(&mut call, trailers);
+                    return None;
+                }
+                Ok(Some(large)) => {
+                    return Some(Box::pin(async move {
+                        match stream.send_messages(&mut call, large).await {
+                            Ok(()) => stream.send_ok(&mut call, trailers),
+                            Err(status) => {
+                                tracing::debug!(%status, "could not send the response");
+                            }
+                        }
+                    }));
+                }
+                // Nothing was sent yet if encoding failed (e.g. the message is over the send
+                // limit); otherwise the stream is gone and this status goes nowhere.
+                Err(status) => status,
+            }
+        }
         Ok(Err(status)) => status,
         Err(panic) => panic_status(panic),
     };
     stream.send_status(&mut call, &status);
-}
-
-/// Sends the one response of a unary or client-streaming call, then OK. An error before
-/// anything was sent is returned, for the caller to send as the status; one while sending
-/// means the stream is gone and is only logged.
-async fn send_response<Resp: Message>(
-    stream: &mut ServerStream,
-    call: &mut ServerCall,
-    response: Response<Resp>,
-    plan: CallPlan,
-) -> Result<(), Status> {
-    let encoding = plan.compression.resolve(response.compressed());
-    let (metadata, message, trailers) = response.into_parts();
-    let mut buf = Vec::new();
-    call.set_encoding(encoding);
-    crate::call::encode_message(
-        &message,
-        encoding,
-        plan.limits.max_send_message_size,
-        &mut buf,
-    )?;
-    let sent = match stream.send_headers(call, metadata) {
-        Ok(()) => stream.send_response_message(call, buf).await,
-        Err(status) => Err(status),
-    };
-    match sent {
-        Ok(()) => stream.send_ok(call, trailers),
-        Err(status) => tracing::debug!(%status, "could not send the response"),
-    }
-    Ok(())
+    None
 }
 
 /// Server- and bidi-streaming: the handler sends through a [`Sender`] and returns the status.
@@ -465,6 +535,13 @@ fn panic_status(panic: Box<dyn Any + Send>) -> Status {
 /// Polls a future, turning a panic inside it into `Err(payload)`: the call ends UNKNOWN and the
 /// connection, and the server, carry on.
 struct CatchUnwind<F>(F);
+
+impl<F: Future + Unpin> CatchUnwind<F> {
+    /// One poll, with the caller's context, outside any future.
+    fn poll_now(mut self, cx: &mut Context<'_>) -> Poll<Result<F::Output, Box<dyn Any + Send>>> {
+        Pin::new(&mut self).poll(cx)
+    }
+}
 
 impl<F: Future + Unpin> Future for CatchUnwind<F> {
     type Output = Result<F::Output, Box<dyn Any + Send>>;

@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
+use std::task::Context;
 
 use super::Limits;
 use super::handler::Handler;
@@ -63,13 +64,18 @@ impl Router {
 }
 
 impl Dispatch for Router {
-    fn dispatch(&self, request: http::request::Parts, mut stream: ServerStream) -> BoxFuture<()> {
+    fn dispatch(
+        &self,
+        request: http::request::Parts,
+        mut stream: ServerStream,
+        cx: &mut Context<'_>,
+    ) -> Option<BoxFuture<()>> {
         let head = match recv_request_headers(request, self.accept_encodings, self.send_encoding) {
             Ok(head) => head,
             Err(rejection) => {
                 tracing::debug!(?rejection, "request refused");
                 stream.send_headers_only(rejection.into_response());
-                return Box::pin(async {});
+                return None;
             }
         };
         let path = head.path.path();
@@ -77,14 +83,14 @@ impl Dispatch for Router {
             let known =
                 MethodPath::parse(path).is_some_and(|m| self.services.contains(m.service()));
             stream.send_headers_only(trailers_only(&unimplemented(path, known)));
-            return Box::pin(async {});
+            return None;
         };
         for interceptor in &self.interceptors {
             if let Err(status) = interceptor(path, &head.metadata) {
                 stream.send_headers_only(trailers_only(&status));
-                return Box::pin(async {});
+                return None;
             }
         }
-        handler.clone().call(head, stream, self.limits)
+        handler.clone().call(head, stream, self.limits, cx)
     }
 }

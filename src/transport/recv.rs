@@ -1,5 +1,8 @@
 //! Receiving a call's messages from an `h2::RecvStream`.
 
+use std::future::poll_fn;
+use std::task::{Context, Poll, ready};
+
 use bytes::Bytes;
 use http::HeaderMap;
 
@@ -44,16 +47,25 @@ impl RecvBody {
     /// The status that ends the call: a bad message (see [`Inbound`]), the stream ending
     /// inside a message, or an HTTP/2 error.
     pub(crate) async fn message<M: Message>(&mut self) -> Result<Option<M>, Status> {
+        poll_fn(|cx| self.poll_message(cx)).await
+    }
+
+    /// [`RecvBody::message`], polled: for a caller that can use a message at once if one is
+    /// there, and otherwise has something else to do (the server's unary fast path).
+    pub(crate) fn poll_message<M: Message>(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Option<M>, Status>> {
         loop {
             if let Some(message) = self.inbound.next_message()? {
-                return Ok(Some(message));
+                return Poll::Ready(Ok(Some(message)));
             }
             if self.ended {
-                return Ok(None);
+                return Poll::Ready(Ok(None));
             }
-            match self.stream.data().await {
+            match ready!(self.stream.poll_data(cx)) {
                 Some(Ok(chunk)) => self.recv_chunk(chunk),
-                Some(Err(error)) => return Err(status_from_h2(&error)),
+                Some(Err(error)) => return Poll::Ready(Err(status_from_h2(&error))),
                 None => {
                     self.ended = true;
                     self.inbound.recv_end()?;

@@ -3,7 +3,7 @@
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -27,8 +27,16 @@ pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>
 
 /// What answers the streams of a connection: the server's router.
 pub(crate) trait Dispatch: Send + Sync + 'static {
-    /// Handles one call, to its end.
-    fn dispatch(&self, request: http::request::Parts, call: ServerStream) -> BoxFuture<()>;
+    /// Handles one call: at once if it can (a call that needs no waiting is over when this
+    /// returns `None`), or in the future it returns. `cx` is the connection task's: whatever
+    /// the dispatcher polls with it may wake that task once more, and must be polled again by
+    /// the returned future.
+    fn dispatch(
+        &self,
+        request: http::request::Parts,
+        call: ServerStream,
+        cx: &mut Context<'_>,
+    ) -> Option<BoxFuture<()>>;
 }
 
 /// Serves one connection until the client closes it or `shutdown` turns true; then sends
@@ -87,15 +95,25 @@ pub(crate) async fn serve_connection<T>(
                     stream: None,
                     status_sent: false,
                 };
-                let mut call = dispatch.dispatch(parts, call);
                 // `h2` hands out a new stream only after reading every frame the socket had
                 // ready, so a small request's DATA is usually here already and most unary calls
-                // finish in their first poll: poll it here, in the connection's task, and spawn
-                // a task only for a call that has to wait (for more DATA, a slow handler, or
-                // the network). Spawning every call costs a task allocation and a trip through
-                // the scheduler; a waker this poll left behind only wakes this task once more.
-                if poll_once(&mut call).await.is_pending() {
-                    tokio::spawn(call);
+                // can run to their end now, in the connection's task (`Dispatch::dispatch`);
+                // other calls are polled once here too, and get a task of their own only if
+                // they have to wait (for more DATA, a slow handler, or the network). Spawning
+                // every call would cost a task allocation and a trip through the scheduler.
+                let mut request = Some((parts, call));
+                let pending = poll_fn(|cx| {
+                    let Some((parts, call)) = request.take() else {
+                        return Poll::Ready(None);
+                    };
+                    let Some(mut future) = dispatch.dispatch(parts, call, cx) else {
+                        return Poll::Ready(None);
+                    };
+                    Poll::Ready(future.as_mut().poll(cx).is_pending().then_some(future))
+                })
+                .await;
+                if let Some(future) = pending {
+                    tokio::spawn(future);
                 }
             }
             Some(Err(error)) => {
@@ -105,11 +123,6 @@ pub(crate) async fn serve_connection<T>(
             None => break,
         }
     }
-}
-
-/// Polls `future` once, and says whether it finished.
-async fn poll_once(future: &mut BoxFuture<()>) -> Poll<()> {
-    poll_fn(|cx| Poll::Ready(future.as_mut().poll(cx))).await
 }
 
 /// One call's stream, on the server: the request body to read and the response to write.
@@ -174,29 +187,29 @@ impl ServerStream {
         }
     }
 
-    /// Sends the one response message of a unary or client-streaming call (Response-Headers
-    /// first if they were not sent).
+    /// Sends the one response message of a unary or client-streaming call, if it is small (at
+    /// most [`SMALL_MESSAGE`] bytes), after the Response-Headers; a larger one is handed back,
+    /// for [`ServerStream::send_messages`] to send with flow control.
     ///
-    /// A small message (at most [`SMALL_MESSAGE`] bytes) goes straight to `h2` without waiting
-    /// for flow-control capacity: `h2` holds it until the window allows, and what it can hold is
-    /// bounded by the message size times the concurrent streams. This saves two trips through the
-    /// connection's lock per call. Larger messages take the reserve-and-wait path.
-    pub(crate) async fn send_response_message(
+    /// A small message goes straight to `h2` without waiting for flow-control capacity: `h2`
+    /// holds it until the window allows, and what it can hold is bounded by the message size
+    /// times the concurrent streams. This saves two trips through the connection's lock per
+    /// call, and lets a unary call end without ever waiting.
+    pub(crate) fn send_small_message(
         &mut self,
         call: &mut ServerCall,
         data: Vec<u8>,
-    ) -> Result<(), Status> {
+    ) -> Result<Option<Bytes>, Status> {
+        if data.len() > SMALL_MESSAGE {
+            return Ok(Some(Bytes::from(data)));
+        }
         self.send_headers(call, Metadata::new())?;
-        let Some(stream) = self.stream.as_mut() else {
-            return Ok(());
-        };
-        if data.len() <= SMALL_MESSAGE {
+        if let Some(stream) = self.stream.as_mut() {
             stream
                 .send_data(Bytes::from(data), false)
-                .map_err(|e| status_from_h2(&e))
-        } else {
-            send_data(stream, Bytes::from(data), false).await
+                .map_err(|e| status_from_h2(&e))?;
         }
+        Ok(None)
     }
 
     /// Ends the call with `status`: Trailers after Response-Headers, Trailers-Only otherwise.
