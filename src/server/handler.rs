@@ -24,23 +24,16 @@ use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
-use bytes::BytesMut;
-use tokio::sync::mpsc;
 use tokio::time::{Instant, Sleep};
 
 use super::Limits;
 use crate::call::server::{RequestHead, ServerCall, request_cardinality};
 use crate::compression::ResponseCompression;
-use crate::metadata::Metadata;
 use crate::protobuf::Message;
-use crate::rpc::{Outgoing, Request, Response, Sender, Streaming};
+use crate::rpc::{Outbox, Request, Response, Sender, Streaming};
 use crate::status::{Code, Status};
 use crate::transport::recv::RecvBody;
 use crate::transport::server::{BoxFuture, ServerStream};
-
-/// How many outgoing items a streaming handler may queue ahead of the network before
-/// [`Sender::send`] waits.
-const OUTGOING_QUEUE: usize = 16;
 
 /// A registered method, its types erased: takes a validated call and runs it to its end.
 pub(crate) trait Handler: Send + Sync + 'static {
@@ -172,12 +165,16 @@ where
     ) -> Option<BoxFuture<()>> {
         let plan = CallPlan::new(&head, limits);
         let body = stream.take_body(limits.max_recv_message_size, head.encoding);
-        let (tx, rx) = mpsc::channel(OUTGOING_QUEUE);
-        let sender = Sender::server(tx, limits.max_send_message_size, plan.compression);
+        let outbox = Arc::new(Outbox::default());
+        let sender = Sender::server(
+            outbox.clone(),
+            limits.max_send_message_size,
+            plan.compression,
+        );
         Some(Box::pin(respond_streaming(
             stream,
             plan,
-            rx,
+            outbox,
             move || async move { (self.0)(read_request(body, head).await?, sender).await },
         )))
     }
@@ -200,13 +197,20 @@ where
         let plan = CallPlan::new(&head, limits);
         // The body is only ever taken once, here: a stream without one has nothing to run.
         let body = stream.take_body(limits.max_recv_message_size, head.encoding)?;
-        let (tx, rx) = mpsc::channel(OUTGOING_QUEUE);
-        let sender = Sender::server(tx, limits.max_send_message_size, plan.compression);
+        let outbox = Arc::new(Outbox::default());
+        let sender = Sender::server(
+            outbox.clone(),
+            limits.max_send_message_size,
+            plan.compression,
+        );
         let request = Request::from_parts(head.metadata, Streaming::requests(body), head.timeout)
             .with_received_compression(head.encoding, false);
-        Some(Box::pin(respond_streaming(stream, plan, rx, move || {
-            (self.0)(request, sender)
-        })))
+        Some(Box::pin(respond_streaming(
+            stream,
+            plan,
+            outbox,
+            move || (self.0)(request, sender),
+        )))
     }
 }
 
@@ -375,18 +379,21 @@ fn finish_single<Resp: Message>(
     None
 }
 
-/// Server- and bidi-streaming: the handler sends through a [`Sender`] and returns the status.
+/// Server- and bidi-streaming: the handler sends through a [`Sender`] into the call's
+/// [`Outbox`], and returns the status. This task sends what the outbox holds whenever something
+/// was queued, each time all of it at once (see `rpc/outbox.rs`).
 async fn respond_streaming<Fut>(
     mut stream: ServerStream,
     plan: CallPlan,
-    mut outgoing: mpsc::Receiver<Outgoing>,
+    outbox: Arc<Outbox>,
     start: impl FnOnce() -> Fut,
 ) where
     Fut: Future<Output = Result<(), Status>>,
 {
+    // However this task ends, the handler's Sender learns that the call is over.
+    let _closing = CloseOnDrop(&outbox);
     let mut call = ServerCall::new();
     call.set_encoding(plan.compression.default);
-    let mut trailers = Metadata::new();
     let mut timer = plan.timer();
     let mut handler = pin!(CatchUnwind(pin!(start())));
     let outcome = loop {
@@ -397,38 +404,26 @@ async fn respond_streaming<Fut>(
                 stream.send_status(&mut call, &deadline_status());
                 return;
             }
-            // Once every Sender is gone `recv` returns None at once, forever: the pattern
-            // disables this branch then, so that the handler (which may well carry on without
-            // its Sender) is polled instead of this loop spinning on None.
-            Some(item) = outgoing.recv() => {
-                let mut queue = Queue { first: Some(item), rest: &mut outgoing };
-                if let Err(status) = send_queued(&mut stream, &mut call, &mut queue, &mut trailers, &mut timer).await {
+            // The handler first: what it queues in this poll goes out in the same batch.
+            result = &mut handler => break result,
+            () = outbox.wait_queued() => {
+                if let Err(status) = send_batch(&mut stream, &mut call, &outbox, &mut timer).await {
                     tracing::debug!(%status, "could not send a response message");
                     return;
                 }
             }
-            result = &mut handler => break result,
         }
     };
     // The handler is done: what it queued still goes out, before the status.
-    let mut queue = Queue {
-        first: None,
-        rest: &mut outgoing,
-    };
-    if send_queued(
-        &mut stream,
-        &mut call,
-        &mut queue,
-        &mut trailers,
-        &mut timer,
-    )
-    .await
-    .is_err()
+    if send_batch(&mut stream, &mut call, &outbox, &mut timer)
+        .await
+        .is_err()
     {
         return;
     }
+    let trailers = outbox.take_trailers();
     let mut status = match outcome {
-        Ok(Ok(())) => Status::ok(),
+        Ok(Ok(())) => return stream.send_ok(&mut call, trailers),
         Ok(Err(status)) => status,
         Err(panic) => panic_status(panic),
     };
@@ -441,68 +436,39 @@ async fn respond_streaming<Fut>(
     stream.send_status(&mut call, &status);
 }
 
-/// How many bytes of queued messages go to `h2` in one piece (see [`send_queued`]).
-const COALESCE_LIMIT: usize = 64 * 1024;
+/// Closes the outbox when the stream's task ends, however it ends.
+struct CloseOnDrop<'a>(&'a Outbox);
 
-/// The items a streaming handler queued: one already received, then the channel's.
-struct Queue<'a> {
-    first: Option<Outgoing>,
-    rest: &'a mut mpsc::Receiver<Outgoing>,
-}
-
-impl Queue<'_> {
-    /// The next item already queued, without waiting.
-    fn next(&mut self) -> Option<Outgoing> {
-        self.first.take().or_else(|| self.rest.try_recv().ok())
+impl Drop for CloseOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.close();
     }
 }
 
-/// Sends every item already queued, in order. Consecutive messages are coalesced, up to
-/// [`COALESCE_LIMIT`] bytes, into one buffer handed to `h2` at once: one DATA frame (up to the
-/// peer's frame size) and one flow-control reservation for many small messages, rather than one
-/// each. A handler that sends faster than the network takes its messages gets them written in
-/// larger pieces; one that sends slowly still has each message go out as soon as it is queued.
-async fn send_queued(
+/// Sends what the outbox holds: the handler's choice of encoding and initial metadata, then
+/// the queued messages as one piece (h2 cuts it into DATA frames of the peer's frame size),
+/// waiting for flow control, within the deadline.
+async fn send_batch(
     stream: &mut ServerStream,
     call: &mut ServerCall,
-    queue: &mut Queue<'_>,
-    trailers: &mut Metadata,
+    outbox: &Outbox,
     timer: &mut Option<Pin<Box<Sleep>>>,
 ) -> Result<(), Status> {
-    while let Some(item) = queue.next() {
-        match item {
-            Outgoing::Headers(metadata) => stream.send_headers(call, metadata)?,
-            Outgoing::Trailers(metadata) => *trailers = metadata,
-            // The Sender queues it before anything else, so the headers are not out yet.
-            Outgoing::Encoding(encoding) => _ = call.set_encoding(encoding),
-            Outgoing::Messages(data) => {
-                let mut data = data;
-                let mut batch: Option<BytesMut> = None;
-                while batch.as_ref().map_or(data.len(), BytesMut::len) < COALESCE_LIMIT {
-                    match queue.next() {
-                        Some(Outgoing::Messages(more)) => batch
-                            .get_or_insert_with(|| BytesMut::from(&data[..]))
-                            .extend_from_slice(&more),
-                        // Anything else ends the batch, and is handled next.
-                        other => {
-                            queue.first = other;
-                            break;
-                        }
-                    }
-                }
-                if let Some(batch) = batch {
-                    data = batch.freeze();
-                }
-                let send = stream.send_messages(call, data);
-                tokio::select! {
-                    biased;
-                    sent = send => sent?,
-                    () = expired(timer) => return Err(deadline_status()),
-                }
-            }
-        }
+    let batch = outbox.take();
+    if let Some(encoding) = batch.encoding {
+        call.set_encoding(encoding);
     }
-    Ok(())
+    if let Some(metadata) = batch.headers {
+        stream.send_headers(call, metadata)?;
+    }
+    if batch.messages.is_empty() {
+        return Ok(());
+    }
+    tokio::select! {
+        biased;
+        sent = stream.send_messages(call, batch.messages) => sent,
+        () = expired(timer) => Err(deadline_status()),
+    }
 }
 
 /// Resolves when the call's deadline passes; never, for a call without one.

@@ -3,9 +3,9 @@
 
 use std::future::Future;
 use std::marker::PhantomData;
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::compression::{Encoding, ResponseCompression};
@@ -14,6 +14,10 @@ use crate::protobuf::Message;
 use crate::status::{Code, Status};
 use crate::transport::client::{RequestBody, ResponseBody};
 use crate::transport::recv::RecvBody;
+
+mod outbox;
+
+pub(crate) use outbox::Outbox;
 
 /// A request: one message (unary and server-streaming calls) with its metadata.
 ///
@@ -352,24 +356,10 @@ pub(crate) async fn under_deadline<T>(
 
 // ===== Sender =====
 
-/// What a server handler hands to the task that owns the HTTP/2 stream.
-#[derive(Debug)]
-pub(crate) enum Outgoing {
-    /// Initial metadata, to go out in the Response-Headers.
-    Headers(Metadata),
-    /// One or more framed messages.
-    Messages(bytes::Bytes),
-    /// Trailing metadata, to go out with the status.
-    Trailers(Metadata),
-    /// The response encoding the handler chose instead of the server's default: queued before
-    /// anything else, so before the Response-Headers that announce it.
-    Encoding(Option<Encoding>),
-}
-
 #[derive(Debug)]
 enum Outbound {
     /// Server: messages go to the stream's task, which writes them with flow control.
-    Server(mpsc::Sender<Outgoing>),
+    Server(Arc<Outbox>),
     /// Client: the caller's task writes its request stream itself.
     Client(RequestBody),
 }
@@ -392,12 +382,12 @@ pub struct Sender<T> {
 
 impl<T: Message> Sender<T> {
     pub(crate) fn server(
-        tx: mpsc::Sender<Outgoing>,
+        outbox: Arc<Outbox>,
         max_message_size: usize,
         choice: ResponseCompression,
     ) -> Self {
         Self {
-            outbound: Outbound::Server(tx),
+            outbound: Outbound::Server(outbox),
             max_message_size,
             deadline: None,
             encoding: choice.default,
@@ -446,12 +436,17 @@ impl<T: Message> Sender<T> {
     }
 
     async fn send_with(&mut self, message: &T, encoding: Option<Encoding>) -> Result<(), Status> {
-        let mut buf = Vec::new();
-        crate::call::encode_message(message, encoding, self.max_message_size, &mut buf)?;
-        let data = bytes::Bytes::from(buf);
         match &mut self.outbound {
-            Outbound::Server(_) => self.queue(Outgoing::Messages(data)).await,
-            Outbound::Client(body) => under_deadline(self.deadline, body.send(data)).await,
+            Outbound::Server(outbox) => {
+                let outbox = outbox.clone();
+                self.start()?;
+                outbox.push(message, encoding, self.max_message_size).await
+            }
+            Outbound::Client(body) => {
+                let mut buf = Vec::new();
+                crate::call::encode_message(message, encoding, self.max_message_size, &mut buf)?;
+                under_deadline(self.deadline, body.send(bytes::Bytes::from(buf))).await
+            }
         }
     }
 
@@ -472,41 +467,46 @@ impl<T: Message> Sender<T> {
         self.encoding
     }
 
-    /// Queues an item for the stream's task (server side). Before the first headers or message
-    /// goes the handler's choice of encoding, if it is not the default.
-    async fn queue(&mut self, item: Outgoing) -> Result<(), Status> {
-        let Outbound::Server(tx) = &self.outbound else {
+    /// Server side, before the first headers or message: queues the handler's choice of
+    /// encoding, if it is not the default, for the Response-Headers to announce.
+    fn start(&mut self) -> Result<(), Status> {
+        let Outbound::Server(outbox) = &self.outbound else {
             return Ok(());
         };
-        let over = |_| Status::new(Code::Cancelled, "the call is over");
-        let opens = matches!(item, Outgoing::Headers(_) | Outgoing::Messages(_));
-        if opens && !self.started {
+        if !self.started {
             self.started = true;
             if self.encoding != self.choice.default {
-                tx.send(Outgoing::Encoding(self.encoding))
-                    .await
-                    .map_err(over)?;
+                outbox.set_encoding(self.encoding)?;
             }
         }
-        tx.send(item).await.map_err(over)
+        Ok(())
     }
 
     /// Whether the call is over and sending can no longer succeed (server side: the client
     /// cancelled, or the deadline passed).
     pub fn is_closed(&self) -> bool {
         match &self.outbound {
-            Outbound::Server(tx) => tx.is_closed(),
+            Outbound::Server(outbox) => outbox.is_closed(),
             Outbound::Client(body) => body.is_finished(),
         }
     }
 
     /// Sends the initial metadata now, before any message (server side; on the client the
-    /// request metadata goes in the [`Request`]).
+    /// request metadata goes in the [`Request`]). The Response-Headers go out once: after a
+    /// message or an earlier call of this, it does nothing.
     ///
     /// # Errors
     /// CANCELLED once the call is over.
     pub async fn send_headers(&mut self, metadata: Metadata) -> Result<(), Status> {
-        self.queue(Outgoing::Headers(metadata)).await
+        let Outbound::Server(outbox) = &self.outbound else {
+            return Ok(());
+        };
+        if self.started {
+            return Ok(());
+        }
+        let outbox = outbox.clone();
+        self.start()?;
+        outbox.set_headers(metadata)
     }
 
     /// Sets the trailing metadata, sent with the status when the handler returns (server side).
@@ -514,7 +514,10 @@ impl<T: Message> Sender<T> {
     /// # Errors
     /// CANCELLED once the call is over.
     pub async fn set_trailers(&mut self, metadata: Metadata) -> Result<(), Status> {
-        self.queue(Outgoing::Trailers(metadata)).await
+        match &self.outbound {
+            Outbound::Server(outbox) => outbox.set_trailers(metadata),
+            Outbound::Client(_) => Ok(()),
+        }
     }
 
     /// Half-closes the request stream: END_STREAM on an empty DATA frame (client side). Dropping
