@@ -28,6 +28,10 @@ use crate::status::{Code, Status};
 /// How many bytes of framed messages may wait in an outbox before [`Outbox::push`] waits.
 pub(crate) const LIMIT: usize = 64 * 1024;
 
+/// The capacity a batch's buffer starts with (the allocator serves it from its small-object
+/// cache).
+const FIRST_CAPACITY: usize = 1024;
+
 /// Shared by a call's [`super::Sender`] (the handler's side) and the stream's task.
 #[derive(Debug, Default)]
 pub(crate) struct Outbox {
@@ -93,6 +97,11 @@ impl Outbox {
                     return Err(over());
                 }
                 if state.messages.len() < LIMIT {
+                    if state.messages.capacity() == 0 {
+                        // A batch usually holds several messages: start at a size that grows
+                        // rarely, rather than at one message's.
+                        state.messages.reserve(FIRST_CAPACITY);
+                    }
                     crate::call::encode_message(
                         message,
                         encoding,

@@ -407,15 +407,16 @@ async fn respond_streaming<Fut>(
             // The handler first: what it queues in this poll goes out in the same batch.
             result = &mut handler => break result,
             () = outbox.wait_queued() => {
-                if let Err(status) = send_batch(&mut stream, &mut call, &outbox, &mut timer).await {
+                if let Err(status) = send_batch(&mut stream, &mut call, &outbox, &mut timer, Last::No).await {
                     tracing::debug!(%status, "could not send a response message");
                     return;
                 }
             }
         }
     };
-    // The handler is done: what it queued still goes out, before the status.
-    if send_batch(&mut stream, &mut call, &outbox, &mut timer)
+    // The handler is done: what it queued still goes out, before the status. Nothing more
+    // can be queued, so a small rest goes to `h2` at once, as a unary response does.
+    if send_batch(&mut stream, &mut call, &outbox, &mut timer, Last::Yes)
         .await
         .is_err()
     {
@@ -453,6 +454,7 @@ async fn send_batch(
     call: &mut ServerCall,
     outbox: &Outbox,
     timer: &mut Option<Pin<Box<Sleep>>>,
+    last: Last,
 ) -> Result<(), Status> {
     let batch = outbox.take();
     if let Some(encoding) = batch.encoding {
@@ -461,14 +463,28 @@ async fn send_batch(
     if let Some(metadata) = batch.headers {
         stream.send_headers(call, metadata)?;
     }
-    if batch.messages.is_empty() {
+    let mut messages = batch.messages;
+    if messages.is_empty() {
         return Ok(());
+    }
+    if last == Last::Yes {
+        match stream.send_small_message(call, messages)? {
+            None => return Ok(()),
+            Some(large) => messages = large,
+        }
     }
     tokio::select! {
         biased;
-        sent = stream.send_messages(call, batch.messages) => sent,
+        sent = stream.send_messages(call, messages) => sent,
         () = expired(timer) => Err(deadline_status()),
     }
+}
+
+/// Whether a batch is the last of its call (the handler has returned).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Last {
+    Yes,
+    No,
 }
 
 /// Resolves when the call's deadline passes; never, for a call without one.

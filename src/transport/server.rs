@@ -187,9 +187,10 @@ impl ServerStream {
         }
     }
 
-    /// Sends the one response message of a unary or client-streaming call, if it is small (at
-    /// most [`SMALL_MESSAGE`] bytes), after the Response-Headers; a larger one is handed back,
-    /// for [`ServerStream::send_messages`] to send with flow control.
+    /// Sends the one response message of a unary or client-streaming call (or the last messages
+    /// of a streaming one), if it is small (at most [`SMALL_MESSAGE`] bytes), after the
+    /// Response-Headers; a larger one is handed back, for [`ServerStream::send_messages`] to
+    /// send with flow control.
     ///
     /// A small message goes straight to `h2` without waiting for flow-control capacity: `h2`
     /// holds it until the window allows, and what it can hold is bounded by the message size
@@ -198,15 +199,16 @@ impl ServerStream {
     pub(crate) fn send_small_message(
         &mut self,
         call: &mut ServerCall,
-        data: Vec<u8>,
+        data: impl Into<Bytes>,
     ) -> Result<Option<Bytes>, Status> {
+        let data = data.into();
         if data.len() > SMALL_MESSAGE {
-            return Ok(Some(Bytes::from(data)));
+            return Ok(Some(data));
         }
         self.send_headers(call, Metadata::new())?;
         if let Some(stream) = self.stream.as_mut() {
             stream
-                .send_data(Bytes::from(data), false)
+                .send_data(data, false)
                 .map_err(|e| status_from_h2(&e))?;
         }
         Ok(None)
