@@ -24,9 +24,17 @@
 //!   `bytes::Bytes` for `bytes` fields (tonic-peer's build.rs), as h2grpc's do, so cloning the
 //!   1 MiB request costs a reference count on both sides. tonic's response streams are iterator
 //!   streams (no channel, no task): its cheapest shape.
-//! - Each side with its defaults otherwise, `TCP_NODELAY` on both: h2grpc's windows are 1 MiB
-//!   per stream / 2 MiB per connection both ways; tonic's server (hyper) 1 MiB / 1 MiB, its
-//!   client 2 MiB / 5 MiB.
+//! - The same HTTP/2 receive windows on both sides, `TCP_NODELAY` on both: the servers 1 MiB per
+//!   stream, the clients 2 MiB (hyper's defaults, which tonic uses), and 5 MiB per connection
+//!   everywhere (hyper's client default; h2grpc's default is 2 MiB, hyper's server's 1 MiB).
+//!   Why not each side's defaults: `h2` (0.4.20) charges every small non-final DATA frame a
+//!   receiver has not yet read 256 bytes minus its length against a budget of half the
+//!   connection window, and answers an exhausted budget with GOAWAY `ENHANCE_YOUR_CALM`
+//!   ("too_many_data_frames"). h2grpc sends each message in a DATA frame of its own, so its
+//!   10,000 messages of 25 bytes can cost 2.3 MB of budget; with 2 MiB connection windows
+//!   (budget 1 MiB) the streaming scenarios fail whenever the reader falls 4,500 frames behind
+//!   (the client-streaming one always did here). tonic coalesces messages into 16 KiB frames
+//!   and is not affected. With 5 MiB everywhere (budget 2.5 MiB) a whole call fits.
 //! - Threads: each server runs on a current-thread tokio runtime on a thread of its own; the
 //!   clients run on a third, the bench's main thread, also a current-thread runtime. Only one
 //!   server is busy at a time, so on two cores client and server each have one. Each client
@@ -44,7 +52,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, Throughput, measurement::WallTime};
-use h2grpc::client::Channel;
+use h2grpc::client::{Channel, ChannelConfig};
 use h2grpc::rpc::{Request, Response, Sender, Streaming};
 use h2grpc::server::Server;
 use h2grpc::services::hello::{self, GreeterClient, HelloRequest};
@@ -53,6 +61,7 @@ use h2grpc::services::interop::{
     SimpleResponse, StreamingInputCallRequest, StreamingInputCallResponse,
     StreamingOutputCallRequest, StreamingOutputCallResponse, TestServiceClient, UNARY_CALL,
 };
+use h2grpc::transport::settings::Http2Settings;
 use tokio::runtime::Runtime;
 use tokio::task::{JoinSet, LocalSet};
 use tonic_peer::clients::{
@@ -69,6 +78,21 @@ const STREAM_MESSAGES: usize = 10_000;
 const SMALL: i32 = 16;
 /// Payload size of the large unary request and of its response: 1 MiB.
 const LARGE: i32 = 1024 * 1024;
+/// Both servers' receive window per stream: 1 MiB (h2grpc's and hyper's server default).
+const SERVER_STREAM_WINDOW: u32 = 1024 * 1024;
+/// Both clients' receive window per stream: 2 MiB (hyper's client default).
+const CLIENT_STREAM_WINDOW: u32 = 2 * 1024 * 1024;
+/// Every receive window per connection: 5 MiB (hyper's client default; see the module docs).
+const CONNECTION_WINDOW: u32 = 5 * 1024 * 1024;
+
+/// h2grpc's HTTP/2 settings with these receive windows.
+fn h2grpc_windows(stream_window: u32) -> Http2Settings {
+    Http2Settings {
+        stream_window,
+        connection_window: CONNECTION_WINDOW,
+        ..Http2Settings::default()
+    }
+}
 
 // ===== Servers =====
 
@@ -147,7 +171,8 @@ fn h2grpc_test_service(server: Server) -> Server {
 
 fn start_h2grpc_server() -> SocketAddr {
     spawn_server("h2grpc", |listener| async move {
-        let server = h2grpc_test_service(hello::register(Server::new()));
+        let server = h2grpc_test_service(hello::register(Server::new()))
+            .http2_settings(h2grpc_windows(SERVER_STREAM_WINDOW));
         server
             .serve_with_shutdown(listener, std::future::pending())
             .await
@@ -161,6 +186,8 @@ fn start_tonic_server() -> SocketAddr {
     use tonic_peer::tonic::transport::server::TcpIncoming;
     spawn_server("tonic", |listener| async move {
         tonic_peer::tonic::transport::Server::builder()
+            .initial_stream_window_size(SERVER_STREAM_WINDOW)
+            .initial_connection_window_size(CONNECTION_WINDOW)
             .add_service(GreeterServer::new(tonic_peer::LeanGreeter))
             .add_service(TestServiceServer::new(tonic_peer::LeanTestService))
             // What tonic's own `serve(addr)` sets; a bare `TcpIncoming::from` would not.
@@ -185,13 +212,19 @@ impl Clients {
         let h2grpc_addr = start_h2grpc_server();
         let tonic_addr = start_tonic_server();
         runtime.block_on(async {
-            let channel = Channel::connect(&format!("http://{h2grpc_addr}"))
+            let config = ChannelConfig {
+                http2: h2grpc_windows(CLIENT_STREAM_WINDOW),
+                ..ChannelConfig::default()
+            };
+            let channel = Channel::connect_with(&format!("http://{h2grpc_addr}"), config)
                 .await
                 .expect("h2grpc connects");
             let tonic_channel =
                 tonic_peer::tonic::transport::Endpoint::from_shared(format!("http://{tonic_addr}"))
                     .expect("a valid URL")
                     .tcp_nodelay(true)
+                    .initial_stream_window_size(CLIENT_STREAM_WINDOW)
+                    .initial_connection_window_size(CONNECTION_WINDOW)
                     .connect()
                     .await
                     .expect("tonic connects");
