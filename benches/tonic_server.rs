@@ -6,10 +6,17 @@
 //!
 //! `--runtime current` runs it on a current-thread runtime (tonic's best configuration on one
 //! core); `--runtime multi` on tokio's default multi-thread runtime.
+//!
+//! It serves `hello.Greeter` with `tonic_peer::LeanGreeter` (exactly the work of h2grpc's
+//! `services::hello`, none of the test knobs of `tonic_peer::HelloGreeter`),
+//! `helloworld.Greeter`, and `grpc.testing.TestService` with `tonic_peer::LeanTestService`
+//! (`UnaryCall`, `StreamingOutputCall`, `StreamingInputCall`: payloads of zeros), with
+//! `TCP_NODELAY` on accepted connections as tonic's own `serve(addr)` sets it.
 
+use tonic_peer::pb::grpc::testing::test_service_server::TestServiceServer;
 use tonic_peer::pb::hello::greeter_server::GreeterServer as HelloServer;
 use tonic_peer::pb::helloworld::greeter_server::GreeterServer as HelloWorldServer;
-use tonic_peer::{HelloGreeter, HelloWorldGreeter};
+use tonic_peer::{HelloWorldGreeter, LeanGreeter, LeanTestService};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -35,11 +42,13 @@ fn main() {
         let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
         println!("listening on {}", listener.local_addr().unwrap());
         tonic_peer::tonic::transport::Server::builder()
-            .add_service(HelloServer::new(HelloGreeter))
+            .add_service(HelloServer::new(LeanGreeter))
             .add_service(HelloWorldServer::new(HelloWorldGreeter))
-            .serve_with_incoming(tonic_peer::tonic::transport::server::TcpIncoming::from(
-                listener,
-            ))
+            .add_service(TestServiceServer::new(LeanTestService))
+            .serve_with_incoming(
+                tonic_peer::tonic::transport::server::TcpIncoming::from(listener)
+                    .with_nodelay(Some(true)),
+            )
             .await
             .unwrap();
     });

@@ -21,6 +21,7 @@
 //! | `x-sleep-ms: n` | `SayHello` (both Greeters) sleeps `n` ms before answering: a slow method for deadline tests |
 #![forbid(unsafe_code)]
 
+pub mod bench;
 mod echo;
 mod finance;
 mod greeter;
@@ -29,6 +30,7 @@ mod users;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+pub use bench::{LeanGreeter, LeanTestService};
 pub use finance::{Finance, rate};
 pub use greeter::{HelloGreeter, HelloWorldGreeter};
 pub use users::{Users, user_id};
@@ -59,11 +61,19 @@ pub mod pb {
     pub mod users {
         tonic::include_proto!("users");
     }
+    /// `proto/grpc/testing/*.proto` (`bytes` fields as `bytes::Bytes`), for the benchmarks.
+    pub mod grpc {
+        /// Package `grpc.testing`.
+        pub mod testing {
+            tonic::include_proto!("grpc.testing");
+        }
+    }
 }
 
 /// tonic's generated clients, one per service.
 pub mod clients {
     pub use crate::pb::finance::currency_converter_client::CurrencyConverterClient;
+    pub use crate::pb::grpc::testing::test_service_client::TestServiceClient;
     pub use crate::pb::hello::greeter_client::GreeterClient as HelloClient;
     pub use crate::pb::helloworld::greeter_client::GreeterClient as HelloWorldClient;
     pub use crate::pb::users::user_service_client::UserServiceClient;
