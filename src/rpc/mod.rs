@@ -17,6 +17,7 @@ use crate::transport::recv::RecvBody;
 
 mod outbox;
 
+use outbox::End;
 pub(crate) use outbox::Outbox;
 
 /// A request: one message (unary and server-streaming calls) with its metadata.
@@ -360,8 +361,8 @@ pub(crate) async fn under_deadline<T>(
 enum Outbound {
     /// Server: messages go to the stream's task, which writes them with flow control.
     Server(Arc<Outbox>),
-    /// Client: the caller's task writes its request stream itself.
-    Client(RequestBody),
+    /// Client: a task of the call's writes the requests (`outbox::pump_requests`).
+    Client(Arc<Outbox>),
 }
 
 /// Messages going out: the responses of a server- or bidi-streaming call (server side), or the
@@ -403,8 +404,10 @@ impl<T: Message> Sender<T> {
         deadline: Option<Instant>,
         encoding: Option<Encoding>,
     ) -> Self {
+        let outbox = Arc::new(Outbox::default());
+        tokio::spawn(outbox::pump_requests(outbox.clone(), body, deadline));
         Self {
-            outbound: Outbound::Client(body),
+            outbound: Outbound::Client(outbox),
             max_message_size,
             deadline,
             encoding: encoding.and_then(Encoding::compressed),
@@ -442,10 +445,9 @@ impl<T: Message> Sender<T> {
                 self.start()?;
                 outbox.push(message, encoding, self.max_message_size).await
             }
-            Outbound::Client(body) => {
-                let mut buf = Vec::new();
-                crate::call::encode_message(message, encoding, self.max_message_size, &mut buf)?;
-                under_deadline(self.deadline, body.send(bytes::Bytes::from(buf))).await
+            Outbound::Client(outbox) => {
+                let push = outbox.push(message, encoding, self.max_message_size);
+                under_deadline(self.deadline, push).await
             }
         }
     }
@@ -487,7 +489,7 @@ impl<T: Message> Sender<T> {
     pub fn is_closed(&self) -> bool {
         match &self.outbound {
             Outbound::Server(outbox) => outbox.is_closed(),
-            Outbound::Client(body) => body.is_finished(),
+            Outbound::Client(outbox) => outbox.is_closed(),
         }
     }
 
@@ -526,9 +528,23 @@ impl<T: Message> Sender<T> {
     /// # Errors
     /// The transport failure.
     pub async fn finish(&mut self) -> Result<(), Status> {
-        match &mut self.outbound {
+        match &self.outbound {
             Outbound::Server(_) => Ok(()),
-            Outbound::Client(body) => body.finish().await,
+            Outbound::Client(outbox) => {
+                outbox.end(End::Finish);
+                under_deadline(self.deadline, outbox.closed()).await
+            }
+        }
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    /// Client side: a request stream dropped before [`Sender::finish`] cancels the call
+    /// (RST_STREAM(CANCEL)), which is how gRPC cancels (PROTOCOL-HTTP2.md); otherwise the server
+    /// would wait for more requests.
+    fn drop(&mut self) {
+        if let Outbound::Client(outbox) = &self.outbound {
+            outbox.end(End::Abandon);
         }
     }
 }

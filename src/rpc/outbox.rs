@@ -1,5 +1,7 @@
-//! The outbox of a server-streaming or bidi-streaming call: where the handler's [`Sender`]
-//! leaves the responses for the task that owns the HTTP/2 stream.
+//! The outbox of a streaming call: where a [`Sender`] leaves its messages for the task that
+//! owns the HTTP/2 stream. On the server, that task is the call's own (the handler's responses);
+//! on the client, a task started with the call writes the requests ([`pump_requests`]), as the
+//! caller may well be busy with something else when the network is ready.
 //!
 //! [`Sender::send`] frames each message (PROTOCOL-HTTP2.md's Length-Prefixed-Message) straight
 //! onto the end of one buffer, and the stream's task takes the whole buffer at once and hands it
@@ -15,15 +17,19 @@
 //! [`Sender`]: super::Sender
 //! [`Sender::send`]: super::Sender::send
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use bytes::Bytes;
 use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use super::{deadline_exceeded, under_deadline};
 
 use crate::compression::Encoding;
 use crate::metadata::Metadata;
 use crate::protobuf::Message;
 use crate::status::{Code, Status};
+use crate::transport::client::RequestBody;
 
 /// How many bytes of framed messages may wait in an outbox before [`Outbox::push`] waits.
 pub(crate) const LIMIT: usize = 64 * 1024;
@@ -41,6 +47,9 @@ pub(crate) struct Outbox {
     /// Signalled when the stream's task took the messages, or the call ended: a waiting sender
     /// may go on.
     taken: Notify,
+    /// Client side: signalled when the Sender was dropped unfinished, to stop a send that
+    /// waits for flow control.
+    abandoned: Notify,
 }
 
 #[derive(Debug, Default)]
@@ -55,6 +64,19 @@ struct State {
     trailers: Option<Metadata>,
     /// The stream's task is gone: the call is over, nothing queued will be sent.
     closed: bool,
+    /// Why the stream's task ended, if it failed: what senders get from then on.
+    error: Option<Status>,
+    /// Client side: how the request stream ends, once the Sender said.
+    end: Option<End>,
+}
+
+/// How a client's request stream ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum End {
+    /// [`super::Sender::finish`]: END_STREAM after what is queued.
+    Finish,
+    /// The Sender was dropped unfinished: the call is cancelled (RST_STREAM(CANCEL)).
+    Abandon,
 }
 
 /// What the stream's task takes from the outbox in one go, to send in this order.
@@ -65,10 +87,15 @@ pub(crate) struct Batch {
     pub(crate) headers: Option<Metadata>,
     /// Framed messages; empty if none were queued.
     pub(crate) messages: Bytes,
+    /// Client side: the request stream ends after these messages.
+    pub(crate) end: Option<End>,
 }
 
-fn over() -> Status {
-    Status::new(Code::Cancelled, "the call is over")
+fn over(state: &State) -> Status {
+    state
+        .error
+        .clone()
+        .unwrap_or_else(|| Status::new(Code::Cancelled, "the call is over"))
 }
 
 impl Outbox {
@@ -94,7 +121,13 @@ impl Outbox {
             {
                 let mut state = self.lock();
                 if state.closed {
-                    return Err(over());
+                    return Err(over(&state));
+                }
+                if state.end.is_some() {
+                    return Err(Status::new(
+                        Code::Internal,
+                        "the request stream was already finished",
+                    ));
                 }
                 if state.messages.len() < LIMIT {
                     if state.messages.capacity() == 0 {
@@ -136,7 +169,7 @@ impl Outbox {
     fn update(&self, change: impl FnOnce(&mut State)) -> Result<(), Status> {
         let mut state = self.lock();
         if state.closed {
-            return Err(over());
+            return Err(over(&state));
         }
         change(&mut state);
         drop(state);
@@ -163,6 +196,7 @@ impl Outbox {
             encoding: state.encoding.take(),
             headers: state.headers.take(),
             messages: Bytes::from(std::mem::take(&mut state.messages)),
+            end: state.end,
         };
         drop(state);
         if !batch.messages.is_empty() {
@@ -178,8 +212,99 @@ impl Outbox {
 
     /// The call is over: whatever a sender queues from now on fails with CANCELLED.
     pub(crate) fn close(&self) {
-        self.lock().closed = true;
+        self.close_with(None);
+    }
+
+    /// The stream's task ended, failing with `error` if it is given: senders get it from now
+    /// on.
+    pub(crate) fn close_with(&self, error: Option<Status>) {
+        let mut state = self.lock();
+        state.closed = true;
+        if state.error.is_none() {
+            state.error = error;
+        }
+        drop(state);
         self.taken.notify_waiters();
+    }
+
+    // ===== The client's request stream =====
+
+    /// Ends the request stream after what is queued (the first `end` said counts).
+    pub(crate) fn end(&self, end: End) {
+        let mut state = self.lock();
+        if state.end.is_some() {
+            return;
+        }
+        state.end = Some(end);
+        drop(state);
+        self.queued.notify_one();
+        if end == End::Abandon {
+            self.abandoned.notify_one();
+        }
+    }
+
+    /// Resolves once the stream's task has ended: `Err` with its failure, if it failed.
+    pub(crate) async fn closed(&self) -> Result<(), Status> {
+        loop {
+            let taken = self.taken.notified();
+            {
+                let state = self.lock();
+                if state.closed {
+                    return state.error.clone().map_or(Ok(()), Err);
+                }
+            }
+            taken.await;
+        }
+    }
+}
+
+/// Client side: writes the requests of a client- or bidi-streaming call, for as long as the
+/// call's [`super::Sender`] lives. Each time it runs it sends everything queued as one piece
+/// (many small requests become a few DATA frames, where one frame per message would soon
+/// exhaust `h2`'s budget for small frames at the server), then END_STREAM once the Sender
+/// finishes. Dropped unfinished, the Sender cancels the call: `body` is dropped without
+/// END_STREAM, which resets the stream with CANCEL.
+pub(crate) async fn pump_requests(
+    outbox: Arc<Outbox>,
+    mut body: RequestBody,
+    deadline: Option<Instant>,
+) {
+    let result = loop {
+        let batch = outbox.take();
+        let sent = match batch.end {
+            Some(End::Abandon) => break Ok(()),
+            Some(End::Finish) => {
+                tokio::select! {
+                    sent = under_deadline(deadline, body.send_last(batch.messages)) => sent,
+                    () = outbox.abandoned.notified() => break Ok(()),
+                }
+            }
+            None if batch.messages.is_empty() => Ok(()),
+            None => {
+                tokio::select! {
+                    sent = under_deadline(deadline, body.send(batch.messages)) => sent,
+                    () = outbox.abandoned.notified() => break Ok(()),
+                }
+            }
+        };
+        if let Err(error) = sent {
+            break Err(error);
+        }
+        if batch.end == Some(End::Finish) {
+            break Ok(());
+        }
+        tokio::select! {
+            () = outbox.wait_queued() => {}
+            () = sleep_until(deadline) => break Err(deadline_exceeded()),
+        }
+    };
+    outbox.close_with(result.err());
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -218,7 +343,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_outbox_holds_the_sender_until_taken() {
-        let outbox = std::sync::Arc::new(Outbox::default());
+        let outbox = Arc::new(Outbox::default());
         let big = reply(&"x".repeat(LIMIT));
         // One message over LIMIT goes into an empty outbox…
         outbox.push(&big, None, usize::MAX).await.unwrap();
@@ -236,7 +361,7 @@ mod tests {
 
     #[tokio::test]
     async fn closing_fails_senders_now_and_later() {
-        let outbox = std::sync::Arc::new(Outbox::default());
+        let outbox = Arc::new(Outbox::default());
         outbox
             .push(&reply(&"x".repeat(LIMIT)), None, usize::MAX)
             .await

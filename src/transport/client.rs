@@ -212,18 +212,6 @@ impl RequestBody {
         self.finished = true;
         send_data(&mut self.stream, data, true).await
     }
-
-    /// Half-closes the request stream with an empty DATA frame carrying END_STREAM.
-    pub(crate) async fn finish(&mut self) -> Result<(), Status> {
-        if self.finished {
-            return Ok(());
-        }
-        self.send_last(Bytes::new()).await
-    }
-
-    pub(crate) fn is_finished(&self) -> bool {
-        self.finished
-    }
 }
 
 impl Drop for RequestBody {

@@ -132,3 +132,57 @@ async fn slow_handler_holds_the_client_back() {
     let reply = within("the call to finish", sender).await.unwrap().unwrap();
     assert_eq!(reply.into_inner().id, TOTAL);
 }
+
+/// 10,000 small messages streamed by h2grpc's client, then 10,000 streamed back by its server,
+/// with every setting at its default: both sides coalesce what is queued into few DATA frames.
+/// Sent one DATA frame per message, as h2grpc once did, the receiving `h2` counts each small
+/// frame against its budget for framing overhead and ends the connection (GOAWAY
+/// ENHANCE_YOUR_CALM, "too_many_data_frames") when the reader falls behind.
+#[tokio::test]
+async fn ten_thousand_small_messages_each_way_with_default_settings() {
+    use h2grpc::services::interop::{
+        self, Payload, ResponseParameters, StreamingInputCallRequest, StreamingOutputCallRequest,
+        TestServiceClient,
+    };
+    const COUNT: usize = 10_000;
+    let server = TestServer::start(interop::register(Server::new())).await;
+    let client = TestServiceClient::new(server.channel().await);
+
+    let mut call = client.streaming_input_call(Request::new(())).await.unwrap();
+    let request = StreamingInputCallRequest {
+        payload: Some(Payload {
+            body: vec![7; 16].into(),
+            ..Payload::default()
+        }),
+        ..StreamingInputCallRequest::default()
+    };
+    for _ in 0..COUNT {
+        within("a send", call.send(&request)).await.unwrap();
+    }
+    let response = within("the response", call.finish()).await.unwrap();
+    assert_eq!(
+        response.into_inner().aggregated_payload_size,
+        i32::try_from(16 * COUNT).unwrap()
+    );
+
+    let request = StreamingOutputCallRequest {
+        response_parameters: vec![
+            ResponseParameters {
+                size: 16,
+                ..ResponseParameters::default()
+            };
+            COUNT
+        ],
+        ..StreamingOutputCallRequest::default()
+    };
+    let mut responses = client
+        .streaming_output_call(Request::new(request))
+        .await
+        .unwrap();
+    let mut received = 0;
+    while let Some(response) = within("a response", responses.message()).await.unwrap() {
+        assert_eq!(response.payload.unwrap().body.len(), 16);
+        received += 1;
+    }
+    assert_eq!(received, COUNT);
+}
