@@ -418,12 +418,14 @@ impl<T: Message> Sender<T> {
     }
 
     /// Sends one message, compressed if the call compresses this direction
-    /// ([`Sender::encoding`]). Waits while the peer's flow-control window is full.
+    /// ([`Sender::encoding`]): frames it onto the call's outbox, which the task that owns the
+    /// HTTP/2 stream empties into `h2` whenever it runs. Waits while 64 KiB are queued there
+    /// (the peer's flow-control window is full, or the network is slower than the sender).
     ///
     /// # Errors
     /// RESOURCE_EXHAUSTED for a message over the send limit; CANCELLED once the call is over on
     /// the server (the client went away or the deadline passed); on the client, the transport
-    /// failure or DEADLINE_EXCEEDED.
+    /// failure that ended the request stream, or DEADLINE_EXCEEDED.
     pub async fn send(&mut self, message: &T) -> Result<(), Status> {
         self.send_with(message, self.encoding).await
     }

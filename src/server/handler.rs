@@ -29,6 +29,7 @@ use tokio::time::{Instant, Sleep};
 use super::Limits;
 use crate::call::server::{RequestHead, ServerCall, request_cardinality};
 use crate::compression::ResponseCompression;
+use crate::metadata::Metadata;
 use crate::protobuf::Message;
 use crate::rpc::{Outbox, Request, Response, Sender, Streaming};
 use crate::status::{Code, Status};
@@ -156,27 +157,95 @@ where
     Req: Message + Send + 'static,
     Resp: Message + Send + 'static,
 {
+    /// The same fast path as [`Unary`]'s: a handler that sends its few responses and returns in
+    /// its first poll has them, and its status, handed to `h2` right here.
     fn call(
         self: Arc<Self>,
         head: RequestHead,
         mut stream: ServerStream,
         limits: Limits,
-        _: &mut Context<'_>,
+        cx: &mut Context<'_>,
     ) -> Option<BoxFuture<()>> {
         let plan = CallPlan::new(&head, limits);
-        let body = stream.take_body(limits.max_recv_message_size, head.encoding);
+        let body = stream.take_body(limits.max_recv_message_size, head.encoding)?;
         let outbox = Arc::new(Outbox::default());
         let sender = Sender::server(
             outbox.clone(),
             limits.max_send_message_size,
             plan.compression,
         );
-        Some(Box::pin(respond_streaming(
-            stream,
-            plan,
-            outbox,
-            move || async move { (self.0)(read_request(body, head).await?, sender).await },
-        )))
+        let mut reading = OneRequest::new(body);
+        let request = match reading.poll(cx) {
+            Poll::Ready(Ok((message, compressed))) => head.into_request(message, compressed),
+            Poll::Ready(Err(status)) => {
+                stream.send_status(&mut ServerCall::new(), &status);
+                return None;
+            }
+            Poll::Pending => {
+                return Some(Box::pin(respond_streaming(
+                    stream,
+                    plan,
+                    outbox,
+                    move || async move {
+                        let (message, compressed) = poll_fn(|cx| reading.poll(cx)).await?;
+                        (self.0)(head.into_request(message, compressed), sender).await
+                    },
+                )));
+            }
+        };
+        let mut handler = Box::pin((self.0)(request, sender));
+        let Poll::Ready(outcome) = CatchUnwind(handler.as_mut()).poll_now(cx) else {
+            return Some(Box::pin(respond_streaming(
+                stream,
+                plan,
+                outbox,
+                move || handler,
+            )));
+        };
+        // Done in one poll: what it queued goes out now if it is small, with the status.
+        let mut call = ServerCall::new();
+        call.set_encoding(plan.compression.default);
+        let batch = outbox.take();
+        outbox.close();
+        if let Some(encoding) = batch.encoding {
+            call.set_encoding(encoding);
+        }
+        let sent = match batch.headers {
+            Some(metadata) => stream.send_headers(&mut call, metadata),
+            None => Ok(()),
+        };
+        let large = match sent.and_then(|()| {
+            if batch.messages.is_empty() {
+                Ok(None)
+            } else {
+                stream.send_small_message(&mut call, batch.messages)
+            }
+        }) {
+            Ok(large) => large,
+            Err(status) => {
+                tracing::debug!(%status, "could not send a response message");
+                return None;
+            }
+        };
+        let trailers = outbox.take_trailers();
+        match large {
+            None => {
+                end_streaming(&mut stream, &mut call, outcome, trailers);
+                None
+            }
+            Some(large) => Some(Box::pin(async move {
+                let mut timer = plan.timer();
+                let sent = tokio::select! {
+                    biased;
+                    sent = stream.send_messages(&mut call, large) => sent,
+                    () = expired(&mut timer) => Err(deadline_status()),
+                };
+                match sent {
+                    Ok(()) => end_streaming(&mut stream, &mut call, outcome, trailers),
+                    Err(status) => tracing::debug!(%status, "could not send a response message"),
+                }
+            })),
+        }
     }
 }
 
@@ -212,22 +281,6 @@ where
             move || (self.0)(request, sender),
         )))
     }
-}
-
-/// Reads the one request message of a unary or server-streaming call.
-async fn read_request<Req: Message>(
-    body: Option<RecvBody>,
-    head: RequestHead,
-) -> Result<Request<Req>, Status> {
-    let Some(body) = body else {
-        return Err(Status::new(
-            Code::Internal,
-            "the request body was already taken",
-        ));
-    };
-    let mut reading = OneRequest::new(body);
-    let (message, compressed) = poll_fn(|cx| reading.poll(cx)).await?;
-    Ok(head.into_request(message, compressed))
 }
 
 /// Reading the one request message of a unary or server-streaming call: exactly one, then
@@ -423,8 +476,19 @@ async fn respond_streaming<Fut>(
         return;
     }
     let trailers = outbox.take_trailers();
+    end_streaming(&mut stream, &mut call, outcome, trailers);
+}
+
+/// Ends a server- or bidi-streaming call whose handler returned, its messages sent: OK, or
+/// the handler's error, with the trailing metadata the handler set.
+fn end_streaming(
+    stream: &mut ServerStream,
+    call: &mut ServerCall,
+    outcome: Outcome<()>,
+    trailers: Metadata,
+) {
     let mut status = match outcome {
-        Ok(Ok(())) => return stream.send_ok(&mut call, trailers),
+        Ok(Ok(())) => return stream.send_ok(call, trailers),
         Ok(Err(status)) => status,
         Err(panic) => panic_status(panic),
     };
@@ -434,7 +498,7 @@ async fn respond_streaming<Fut>(
     for (name, value) in trailers.as_headers() {
         own.append(name, value.clone());
     }
-    stream.send_status(&mut call, &status);
+    stream.send_status(call, &status);
 }
 
 /// Closes the outbox when the stream's task ends, however it ends.
