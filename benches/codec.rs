@@ -203,6 +203,13 @@ fn count(case: &str) {
     let hello = HelloRequest {
         name: "world".into(),
     };
+    let bulk = BulkCreateResponse {
+        created_count: 10,
+        user_ids: (0..10).map(|i| format!("{id}-{i}").into()).collect(),
+    };
+    let payload = |size: usize| Payload {
+        body: Bytes::from(vec![0xa5; size]),
+    };
     fn run<O: Message, P: prost::Message + Default>(what: &str, ours: &O, n: usize) {
         let wire = ours.encode_to_bytes();
         let theirs = P::decode(wire.clone()).unwrap();
@@ -225,6 +232,9 @@ fn count(case: &str) {
         "HelloRequest" => run::<_, PHelloRequest>(&what, &hello, N),
         "ConvertRequest" => run::<_, PConvertRequest>(&what, &convert, N),
         "User" => run::<_, PUser>(&what, &user, N),
+        "BulkCreateResponse" => run::<_, PBulkCreateResponse>(&what, &bulk, N),
+        "Payload1KiB" => run::<_, PPayload>(&what, &payload(1024), N),
+        "Payload64KiB" => run::<_, PPayload>(&what, &payload(64 * 1024), N),
         _ => panic!("unknown message {message}"),
     }
 }
