@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use h2grpc::protobuf::ByteString;
+use h2grpc::protobuf::Text;
 use h2grpc::rpc::{Request, Streaming};
 use h2grpc::server::Server;
 use h2grpc::services::health::{
@@ -105,8 +105,7 @@ async fn list_returns_every_status() {
         .await
         .unwrap()
         .into_inner();
-    let mut expected: Vec<(ByteString, ServingStatus)> =
-        vec![(ByteString::new(), ServingStatus::Serving)];
+    let mut expected: Vec<(Text, ServingStatus)> = vec![(Text::new(), ServingStatus::Serving)];
     for service in SERVED {
         let status = if service == "hello.Greeter" {
             ServingStatus::NotServing
@@ -115,7 +114,7 @@ async fn list_returns_every_status() {
         };
         expected.push((service.into(), status));
     }
-    let listed: Vec<(ByteString, ServingStatus)> = list
+    let listed: Vec<(Text, ServingStatus)> = list
         .statuses
         .into_iter()
         .map(|(name, response)| (name, response.serving_status().unwrap()))

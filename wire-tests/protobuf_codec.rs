@@ -29,7 +29,7 @@
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
-use h2grpc::protobuf::{ByteString, DecodeError, Message, RECURSION_LIMIT, WireType};
+use h2grpc::protobuf::{DecodeError, Message, RECURSION_LIMIT, Text, WireType};
 use proptest::prelude::*;
 use prost::Message as _;
 
@@ -131,8 +131,8 @@ struct PEverything {
     last: u64,
 }
 
-fn bs(s: &str) -> ByteString {
-    ByteString::from(s)
+fn bs(s: &str) -> Text {
+    Text::from(s)
 }
 
 impl From<&PEverything> for Everything {
@@ -575,10 +575,12 @@ fn recursion_is_limited() {
 }
 
 #[test]
-fn strings_and_bytes_are_zero_copy() {
+fn long_strings_and_bytes_are_zero_copy_short_strings_inline() {
+    let long = "a string of more than thirty-eight bytes, shared";
     let m = Everything {
-        s: bs("shared"),
+        s: bs(long),
         by: Bytes::from_static(b"bytes too"),
+        r_s: vec![bs("short")],
         ..Default::default()
     };
     let wire = m.encode_to_bytes();
@@ -586,6 +588,10 @@ fn strings_and_bytes_are_zero_copy() {
     let range = wire.as_ptr() as usize..wire.as_ptr() as usize + wire.len();
     assert!(range.contains(&(decoded.s.as_ptr() as usize)));
     assert!(range.contains(&(decoded.by.as_ptr() as usize)));
+    // A short string is copied into its Text: it does not point into the message.
+    assert!(decoded.r_s[0].is_inline());
+    assert!(!range.contains(&(decoded.r_s[0].as_ptr() as usize)));
+    assert_eq!(decoded, m);
 }
 
 #[test]

@@ -7,7 +7,7 @@ use quick_protobuf::BytesReader;
 
 use super::kinds::{Bin, Bool, Double, Enum, Fixed32, Fixed64, Float, Int32, Int64, Kind, Msg};
 use super::kinds::{Sfixed32, Sfixed64, Sint32, Sint64, Str, Uint32, Uint64};
-use super::{ByteString, DecodeError, Message, WireType};
+use super::{DecodeError, Message, Text, WireType};
 
 /// How deep messages may nest inside each other: 100, "the default recursion limit in the C++
 /// implementation" (as prost also chose). A decoder that recursed without bound could be made to
@@ -17,8 +17,9 @@ pub const RECURSION_LIMIT: u32 = 100;
 /// Walks the records of one message (or of one nested message, packed field or map entry).
 ///
 /// A `Decoder` holds the bytes of the message not yet decoded, and the [`Bytes`] they live in,
-/// so that `string` and `bytes` values come out as zero-copy slices ([`Bytes::slice`]) instead
-/// of copies. Each primitive value (a varint, a fixed-width number) is read by a
+/// so that `bytes` values and long `string` values come out as zero-copy slices
+/// ([`Bytes::slice`]) instead of copies (short strings are copied into their [`Text`], which is
+/// cheaper than sharing). Each primitive value (a varint, a fixed-width number) is read by a
 /// [`quick_protobuf::BytesReader`] over what remains; the one-byte varint, which is most of them,
 /// is read inline.
 ///
@@ -164,16 +165,25 @@ impl<'a> Decoder<'a> {
     /// A LEN payload as a zero-copy [`Bytes`].
     pub(crate) fn bytes_value(&mut self) -> Result<Bytes, DecodeError> {
         let payload = self.len_delimited()?;
-        // `payload` lies within `src` (every scope is a sub-slice of it), so its offset is the
-        // distance between the two pointers.
-        let offset = payload.as_ptr() as usize - self.src.as_ptr() as usize;
+        let offset = self.offset_of(payload);
         Ok(self.src.slice(offset..offset + payload.len()))
     }
 
-    /// A LEN payload as a zero-copy UTF-8 string.
-    pub(crate) fn string_value(&mut self) -> Result<ByteString, DecodeError> {
+    /// Where `payload` starts in `src`. It lies within `src` (every scope is a sub-slice of it),
+    /// so its offset is the distance between the two pointers.
+    #[inline]
+    fn offset_of(&self, payload: &[u8]) -> usize {
+        payload.as_ptr() as usize - self.src.as_ptr() as usize
+    }
+
+    /// A LEN payload as a [`Text`]: checked to be UTF-8, then copied inline if it is short, or
+    /// else a zero-copy slice of the received buffer.
+    pub(crate) fn string_value(&mut self) -> Result<Text, DecodeError> {
         let number = self.number;
-        ByteString::try_from(self.bytes_value()?).map_err(|_| DecodeError::InvalidUtf8 { number })
+        let payload = self.len_delimited()?;
+        let offset = self.offset_of(payload);
+        Text::from_utf8_within(self.src, offset, payload.len())
+            .map_err(|_| DecodeError::InvalidUtf8 { number })
     }
 
     /// Decodes a nested message in place (fields merge into what `message` already holds, as
@@ -313,7 +323,7 @@ impl<'a> Decoder<'a> {
     ///
     /// # Errors
     /// Wire type other than LEN, truncation, or invalid UTF-8.
-    pub fn string(&mut self, value: &mut ByteString) -> Result<(), DecodeError> {
+    pub fn string(&mut self, value: &mut Text) -> Result<(), DecodeError> {
         self.field::<Str>(value)
     }
     /// A singular `bytes` field.

@@ -8,7 +8,7 @@ use quick_protobuf::writer::{Writer, WriterBackend};
 
 use super::kinds::{Bin, Bool, Double, Enum, Fixed32, Fixed64, Float, Int32, Int64, Kind, Msg};
 use super::kinds::{Sfixed32, Sfixed64, Sint32, Sint64, Str, Uint32, Uint64};
-use super::{ByteString, Message, WireType};
+use super::{Message, Text, WireType};
 
 /// Where a message's fields go: an [`Encoder`] writes them, a [`LenCounter`] adds up their size.
 ///
@@ -27,6 +27,7 @@ pub trait FieldSink {
     fn len_prefix(&mut self, len: usize);
 
     /// A singular field: written only when it is not the proto3 default.
+    #[inline]
     fn field<K: Kind>(&mut self, number: u32, value: &K::Value) {
         if !K::is_default(value) {
             self.key(number, K::WIRE_TYPE);
@@ -36,6 +37,7 @@ pub trait FieldSink {
 
     /// A field with presence (message fields, proto3 `optional`): written whenever it is
     /// `Some`, even when it holds the default.
+    #[inline]
     fn optional<K: Kind>(&mut self, number: u32, value: Option<&K::Value>) {
         if let Some(value) = value {
             self.key(number, K::WIRE_TYPE);
@@ -45,6 +47,7 @@ pub trait FieldSink {
 
     /// A `repeated` field. Scalars are *packed* (proto3's default): one LEN record holding every
     /// value back to back. Strings, bytes and messages take one record each.
+    #[inline]
     fn repeated<K: Kind>(&mut self, number: u32, values: &[K::Value]) {
         if values.is_empty() {
             return;
@@ -66,6 +69,7 @@ pub trait FieldSink {
     /// A `map<K, V>` field: one LEN record per entry, each a small message with the key as
     /// field 1 and the value as field 2. As prost (and so tonic) does, a key or value that holds
     /// its default is left out of its entry; decoders fill it back in.
+    #[inline]
     fn map<K: Kind, V: Kind>(&mut self, number: u32, map: &BTreeMap<K::Value, V::Value>) {
         for (key, value) in map {
             let key_len = if K::is_default(key) {
@@ -88,70 +92,87 @@ pub trait FieldSink {
     // ===== Named shortcuts for singular fields =====
 
     /// A `string` field.
-    fn string(&mut self, number: u32, value: &ByteString) {
+    #[inline]
+    fn string(&mut self, number: u32, value: &Text) {
         self.field::<Str>(number, value);
     }
     /// A `bytes` field.
+    #[inline]
     fn bytes(&mut self, number: u32, value: &Bytes) {
         self.field::<Bin>(number, value);
     }
     /// A message field: written when `Some`, even if the message is empty.
+    #[inline]
     fn message<M: Message>(&mut self, number: u32, value: Option<&M>) {
         self.optional::<Msg<M>>(number, value);
     }
     /// An `int32` field.
+    #[inline]
     fn int32(&mut self, number: u32, value: i32) {
         self.field::<Int32>(number, &value);
     }
     /// An `int64` field.
+    #[inline]
     fn int64(&mut self, number: u32, value: i64) {
         self.field::<Int64>(number, &value);
     }
     /// A `uint32` field.
+    #[inline]
     fn uint32(&mut self, number: u32, value: u32) {
         self.field::<Uint32>(number, &value);
     }
     /// A `uint64` field.
+    #[inline]
     fn uint64(&mut self, number: u32, value: u64) {
         self.field::<Uint64>(number, &value);
     }
     /// A `sint32` field.
+    #[inline]
     fn sint32(&mut self, number: u32, value: i32) {
         self.field::<Sint32>(number, &value);
     }
     /// A `sint64` field.
+    #[inline]
     fn sint64(&mut self, number: u32, value: i64) {
         self.field::<Sint64>(number, &value);
     }
     /// A `bool` field.
+    #[inline]
     fn bool(&mut self, number: u32, value: bool) {
         self.field::<Bool>(number, &value);
     }
     /// An enum field, by number.
+    #[inline]
     fn enumeration(&mut self, number: u32, value: i32) {
         self.field::<Enum>(number, &value);
     }
     /// A `fixed32` field.
+    #[inline]
     fn fixed32(&mut self, number: u32, value: u32) {
         self.field::<Fixed32>(number, &value);
     }
     /// A `fixed64` field.
+    #[inline]
     fn fixed64(&mut self, number: u32, value: u64) {
         self.field::<Fixed64>(number, &value);
     }
     /// An `sfixed32` field.
+    #[inline]
     fn sfixed32(&mut self, number: u32, value: i32) {
         self.field::<Sfixed32>(number, &value);
     }
     /// An `sfixed64` field.
+    #[inline]
     fn sfixed64(&mut self, number: u32, value: i64) {
         self.field::<Sfixed64>(number, &value);
     }
     /// A `float` field.
+    #[inline]
     fn float(&mut self, number: u32, value: f32) {
         self.field::<Float>(number, &value);
     }
     /// A `double` field.
+    #[inline]
     fn double(&mut self, number: u32, value: f64) {
         self.field::<Double>(number, &value);
     }
@@ -189,11 +210,15 @@ impl EncodeBuf for BytesMut {
     }
 }
 
-/// Writes records into a buffer through quick-protobuf's [`Writer`].
+/// Writes records into a buffer, through quick-protobuf's [`Writer`] for the values it knows.
 ///
 /// The caller reserves [`Message::encoded_len`] bytes first, so writing never reallocates.
+///
+/// Two cases are written directly, being most of every message: a varint below 128 (every key
+/// of a field numbered below 16, every length below 128) is one byte pushed, and a LEN payload
+/// (`string`, `bytes`) is one slice appended.
 pub struct Encoder<'a, B: EncodeBuf = Vec<u8>> {
-    writer: Writer<Backend<'a, B>>,
+    buf: &'a mut B,
 }
 
 impl<B: EncodeBuf> std::fmt::Debug for Encoder<'_, B> {
@@ -253,31 +278,77 @@ impl<B: EncodeBuf> WriterBackend for Backend<'_, B> {
 impl<'a, B: EncodeBuf> Encoder<'a, B> {
     /// An encoder appending to `buf`.
     pub fn new(buf: &'a mut B) -> Self {
-        Encoder {
-            writer: Writer::new(Backend(buf)),
-        }
+        Encoder { buf }
     }
 
     /// Runs one quick-protobuf writer primitive. The backend cannot fail, so neither can this.
     #[inline]
     pub(crate) fn primitive(
         &mut self,
-        write: impl FnOnce(&mut Writer<Backend<'a, B>>) -> quick_protobuf::Result<()>,
+        write: impl FnOnce(&mut Writer<Backend<'_, B>>) -> quick_protobuf::Result<()>,
     ) {
-        let result = write(&mut self.writer);
+        let result = write(&mut Writer::new(Backend(&mut *self.buf)));
         debug_assert!(result.is_ok(), "the buffer backend never fails");
+    }
+
+    /// A varint: one byte pushed when it is below 128, else quick-protobuf's `write_varint`.
+    #[inline(always)]
+    fn varint(&mut self, value: u64) {
+        match u8::try_from(value) {
+            Ok(byte) if byte < 0x80 => self.buf.push_byte(byte),
+            _ => self.primitive(|w| w.write_varint(value)),
+        }
+    }
+
+    /// A singular `string` or `bytes` field, left out when empty. With a one-byte key and a
+    /// length below 128 (the common case), key and length go in as one two-byte append.
+    #[inline(always)]
+    fn len_field(&mut self, number: u32, payload: &[u8]) {
+        if payload.is_empty() {
+            return;
+        }
+        match (
+            u8::try_from(WireType::Len.key(number)),
+            u8::try_from(payload.len()),
+        ) {
+            (Ok(key), Ok(len)) if key < 0x80 && len < 0x80 => self.buf.put_slice(&[key, len]),
+            _ => {
+                self.key(number, WireType::Len);
+                self.len_prefix(payload.len());
+            }
+        }
+        self.buf.put_slice(payload);
+    }
+
+    /// A LEN payload: its length, then its bytes in one append.
+    #[inline(always)]
+    pub(crate) fn len_delimited(&mut self, payload: &[u8]) {
+        self.len_prefix(payload.len());
+        self.buf.put_slice(payload);
     }
 }
 
 impl<B: EncodeBuf> FieldSink for Encoder<'_, B> {
+    #[inline(always)]
     fn key(&mut self, number: u32, wire_type: WireType) {
-        self.primitive(|w| w.write_tag(wire_type.key(number)));
+        self.varint(wire_type.key(number).into());
     }
+    #[inline(always)]
     fn value<K: Kind>(&mut self, value: &K::Value) {
         K::encode_value(value, self);
     }
+    #[inline(always)]
     fn len_prefix(&mut self, len: usize) {
-        self.primitive(|w| w.write_varint(len as u64));
+        self.varint(len as u64);
+    }
+    // The two shortcuts that take `len_field`'s fast path; the bytes are those of `field`.
+    #[inline(always)]
+    fn string(&mut self, number: u32, value: &Text) {
+        self.len_field(number, value.as_bytes());
+    }
+    #[inline(always)]
+    fn bytes(&mut self, number: u32, value: &Bytes) {
+        self.len_field(number, value);
     }
 }
 

@@ -5,7 +5,7 @@ use quick_protobuf::BytesReader;
 use quick_protobuf::sizeofs::{sizeof_len, sizeof_sint64, sizeof_varint};
 use std::marker::PhantomData;
 
-use super::{ByteString, DecodeError, Decoder, EncodeBuf, Encoder, FieldSink, Message, WireType};
+use super::{DecodeError, Decoder, EncodeBuf, Encoder, FieldSink, Message, Text, WireType};
 
 /// A protobuf field type: the Rust type of its values and how one value goes on the wire.
 ///
@@ -370,23 +370,26 @@ impl Kind for Double {
 
 // ===== LEN kinds =====
 
-/// `string`: LEN, UTF-8. Decoded as a [`ByteString`] that shares the received buffer.
+/// `string`: LEN, UTF-8. Decoded as a [`Text`]: short strings copied inline, long ones sharing
+/// the received buffer.
 #[derive(Debug, Clone, Copy)]
 pub struct Str;
 
 impl Kind for Str {
-    type Value = ByteString;
+    type Value = Text;
     const WIRE_TYPE: WireType = WireType::Len;
-    fn is_default(value: &ByteString) -> bool {
+    fn is_default(value: &Text) -> bool {
         value.is_empty()
     }
-    fn value_len(value: &ByteString) -> usize {
+    fn value_len(value: &Text) -> usize {
         sizeof_len(value.len())
     }
-    fn encode_value<B: EncodeBuf>(value: &ByteString, e: &mut Encoder<'_, B>) {
-        e.primitive(|w| w.write_string(value));
+    #[inline(always)]
+    fn encode_value<B: EncodeBuf>(value: &Text, e: &mut Encoder<'_, B>) {
+        // The bytes, not the `str`: no UTF-8 check on the way out.
+        e.len_delimited(value.as_bytes());
     }
-    fn merge_value(value: &mut ByteString, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
+    fn merge_value(value: &mut Text, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
         *value = d.string_value()?;
         Ok(())
     }
@@ -405,8 +408,9 @@ impl Kind for Bin {
     fn value_len(value: &Bytes) -> usize {
         sizeof_len(value.len())
     }
+    #[inline(always)]
     fn encode_value<B: EncodeBuf>(value: &Bytes, e: &mut Encoder<'_, B>) {
-        e.primitive(|w| w.write_bytes(value));
+        e.len_delimited(value);
     }
     fn merge_value(value: &mut Bytes, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
         *value = d.bytes_value()?;

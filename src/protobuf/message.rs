@@ -61,7 +61,8 @@ pub trait Message: Default {
         Ok(())
     }
 
-    /// Decodes a message from `buf`. `string` and `bytes` fields share `buf` instead of copying.
+    /// Decodes a message from `buf`. `bytes` fields and long `string` fields share `buf` instead
+    /// of copying it; short strings are copied into their [`Text`](super::Text).
     ///
     /// # Errors
     /// `buf` is not a valid encoding of this message.

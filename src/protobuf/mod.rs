@@ -59,8 +59,8 @@
 //! | `bool` | [`Bool`] | `bool` |
 //! | enum (open) | [`Enum`] | `i32` (unknown numbers are kept) |
 //! | `float`, `double` | [`Float`], [`Double`] | `f32`, `f64` |
-//! | `string` | [`Str`] | [`ByteString`] (a zero-copy slice of the received bytes) |
-//! | `bytes` | [`Bin`] | [`bytes::Bytes`] (zero-copy too) |
+//! | `string` | [`Str`] | [`Text`] (up to 38 bytes copied inline, longer a zero-copy slice of the received bytes) |
+//! | `bytes` | [`Bin`] | [`bytes::Bytes`] (a zero-copy slice) |
 //! | a message `M` | [`Msg<M>`] | `M` (singular fields are `Option<M>`: absent ≠ empty) |
 //! | `repeated T` | `T` with [`FieldSink::repeated`] | `Vec<T>` (scalars packed) |
 //! | `map<K, V>` | `K`, `V` with [`FieldSink::map`] | `BTreeMap<K, V>` (sorted, so encoding is deterministic) |
@@ -77,9 +77,9 @@ mod encoder;
 mod error;
 mod kinds;
 mod message;
+mod text;
 mod wire_type;
 
-pub use bytestring::ByteString;
 pub use decoder::{Decoder, RECURSION_LIMIT};
 pub use encoder::{EncodeBuf, Encoder, FieldSink, LenCounter};
 pub use error::DecodeError;
@@ -88,4 +88,5 @@ pub use kinds::{
     Sint32, Sint64, Str, Uint32, Uint64,
 };
 pub use message::Message;
+pub use text::Text;
 pub use wire_type::{MAX_FIELD_NUMBER, WireType};

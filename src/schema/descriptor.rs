@@ -26,7 +26,7 @@
 //! | [`Options`] | the `XxxOptions` messages: see [`options`](super::options) |
 
 use crate::protobuf::{
-    Bool, ByteString, DecodeError, Decoder, Enum, FieldSink, Int32, Message, Msg, Str,
+    Bool, DecodeError, Decoder, Enum, FieldSink, Int32, Message, Msg, Str, Text,
 };
 
 use super::options::{
@@ -68,11 +68,11 @@ impl Message for FileDescriptorSet {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FileDescriptorProto {
     /// `name = 1`: the path relative to the import root, e.g. `grpc/health/v1/health.proto`.
-    pub name: Option<ByteString>,
+    pub name: Option<Text>,
     /// `package = 2`, e.g. `grpc.health.v1`.
-    pub package: Option<ByteString>,
+    pub package: Option<Text>,
     /// `dependency = 3`: the files imported, by name, in the order of the `import` lines.
-    pub dependency: Vec<ByteString>,
+    pub dependency: Vec<Text>,
     /// `message_type = 4`: the top-level messages, in declaration order.
     pub message_type: Vec<DescriptorProto>,
     /// `enum_type = 5`: the top-level enums.
@@ -86,7 +86,7 @@ pub struct FileDescriptorProto {
     /// `weak_dependency = 11`: indexes into `dependency` of the `import weak` lines.
     pub weak_dependency: Vec<i32>,
     /// `syntax = 12`: `"proto3"` (protoc leaves it out for proto2).
-    pub syntax: Option<ByteString>,
+    pub syntax: Option<Text>,
 }
 
 impl Message for FileDescriptorProto {
@@ -123,7 +123,7 @@ impl Message for FileDescriptorProto {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DescriptorProto {
     /// `name = 1`: the short name, e.g. `HealthCheckResponse`.
-    pub name: Option<ByteString>,
+    pub name: Option<Text>,
     /// `field = 2`: the fields, in declaration order (oneof members included).
     pub field: Vec<FieldDescriptorProto>,
     /// `nested_type = 3`: messages declared inside, and the `XxxEntry` messages protoc makes
@@ -138,7 +138,7 @@ pub struct DescriptorProto {
     /// `reserved_range = 9`: `reserved 2, 9 to 11;` as half-open ranges.
     pub reserved_range: Vec<ReservedRange>,
     /// `reserved_name = 10`: `reserved "foo";`.
-    pub reserved_name: Vec<ByteString>,
+    pub reserved_name: Vec<Text>,
 }
 
 impl Message for DescriptorProto {
@@ -290,7 +290,7 @@ impl Type {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FieldDescriptorProto {
     /// `name = 1`, e.g. `from_currency`.
-    pub name: Option<ByteString>,
+    pub name: Option<Text>,
     /// `number = 3`: the field number.
     pub number: Option<i32>,
     /// `label = 4`: a [`Label`], by number.
@@ -299,13 +299,13 @@ pub struct FieldDescriptorProto {
     pub r#type: Option<i32>,
     /// `type_name = 6`: for messages and enums, the full name with a leading dot
     /// (`.finance.ConvertRequest`), as protoc resolves it.
-    pub type_name: Option<ByteString>,
+    pub type_name: Option<Text>,
     /// `options = 8`: the `[...]` after the field.
     pub options: Option<FieldOptions>,
     /// `oneof_index = 9`: the index in `oneof_decl` of the oneof this field belongs to.
     pub oneof_index: Option<i32>,
     /// `json_name = 10`: the field's name in JSON, lowerCamelCase (`fromCurrency`).
-    pub json_name: Option<ByteString>,
+    pub json_name: Option<Text>,
     /// `proto3_optional = 17`: a proto3 `optional` field (which protoc also puts in a synthetic
     /// oneof of its own).
     pub proto3_optional: Option<bool>,
@@ -343,7 +343,7 @@ impl Message for FieldDescriptorProto {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OneofDescriptorProto {
     /// `name = 1`.
-    pub name: Option<ByteString>,
+    pub name: Option<Text>,
 }
 
 impl Message for OneofDescriptorProto {
@@ -362,7 +362,7 @@ impl Message for OneofDescriptorProto {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EnumDescriptorProto {
     /// `name = 1`.
-    pub name: Option<ByteString>,
+    pub name: Option<Text>,
     /// `value = 2`: the values, in declaration order.
     pub value: Vec<EnumValueDescriptorProto>,
     /// `options = 3`.
@@ -370,7 +370,7 @@ pub struct EnumDescriptorProto {
     /// `reserved_range = 4`: inclusive ranges (`EnumReservedRange`).
     pub reserved_range: Vec<ReservedRange>,
     /// `reserved_name = 5`.
-    pub reserved_name: Vec<ByteString>,
+    pub reserved_name: Vec<Text>,
 }
 
 impl Message for EnumDescriptorProto {
@@ -397,7 +397,7 @@ impl Message for EnumDescriptorProto {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EnumValueDescriptorProto {
     /// `name = 1`, e.g. `SERVING`.
-    pub name: Option<ByteString>,
+    pub name: Option<Text>,
     /// `number = 2`.
     pub number: Option<i32>,
     /// `options = 3`.
@@ -424,7 +424,7 @@ impl Message for EnumValueDescriptorProto {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServiceDescriptorProto {
     /// `name = 1`: the short name, e.g. `Health`.
-    pub name: Option<ByteString>,
+    pub name: Option<Text>,
     /// `method = 2`.
     pub method: Vec<MethodDescriptorProto>,
     /// `options = 3`.
@@ -451,11 +451,11 @@ impl Message for ServiceDescriptorProto {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MethodDescriptorProto {
     /// `name = 1`, e.g. `Watch`.
-    pub name: Option<ByteString>,
+    pub name: Option<Text>,
     /// `input_type = 2`: the request message, fully qualified with a leading dot.
-    pub input_type: Option<ByteString>,
+    pub input_type: Option<Text>,
     /// `output_type = 3`: the response message.
-    pub output_type: Option<ByteString>,
+    pub output_type: Option<Text>,
     /// `options = 4`: present (maybe empty) when the rpc has a `{ ... }` body.
     pub options: Option<MethodOptions>,
     /// `client_streaming = 5`: `rpc M(stream Req)`; protoc sets it only when true.

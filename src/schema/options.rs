@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::protobuf::{Bool, ByteString, DecodeError, Decoder, Enum, FieldSink, Message, Str};
+use crate::protobuf::{Bool, DecodeError, Decoder, Enum, FieldSink, Message, Str, Text};
 
 /// The type of an option's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +46,7 @@ pub enum OptionValue {
     /// A `bool` option.
     Bool(bool),
     /// A `string` option.
-    String(ByteString),
+    String(Text),
     /// An enum option, by number.
     Enum(i32),
 }

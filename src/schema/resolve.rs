@@ -13,7 +13,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::protobuf::ByteString;
+use crate::protobuf::Text;
 
 use super::SchemaError;
 use super::descriptor::{DescriptorProto, EnumDescriptorProto, FileDescriptorProto, Type};
@@ -250,7 +250,7 @@ pub(crate) fn resolve_file(
                         resolver.error(format!("method {here}: {written} is not a message type"))
                     );
                 }
-                *type_name = Some(ByteString::from(format!(".{full}")));
+                *type_name = Some(Text::from(format!(".{full}")));
             }
         }
     }
@@ -287,7 +287,7 @@ impl Resolver<'_> {
                 }
             };
             field.r#type = Some(ty as i32);
-            field.type_name = Some(ByteString::from(format!(".{full}")));
+            field.type_name = Some(Text::from(format!(".{full}")));
         }
         for nested in &mut message.nested_type {
             self.message(&name, nested)?;

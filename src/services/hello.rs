@@ -38,7 +38,7 @@
 //! ```
 
 use crate::client::Channel;
-use crate::protobuf::{ByteString, DecodeError, Decoder, FieldSink, Message};
+use crate::protobuf::{DecodeError, Decoder, FieldSink, Message, Text};
 use crate::rpc::{Request, Response, Sender, Streaming};
 use crate::server::Server;
 use crate::status::Status;
@@ -56,7 +56,7 @@ pub const SAY_HELLO_STREAM_REPLY: &str = "/hello.Greeter/SayHelloStreamReply";
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HelloRequest {
     /// `string name = 1;` who to greet.
-    pub name: ByteString,
+    pub name: Text,
 }
 
 impl Message for HelloRequest {
@@ -75,7 +75,7 @@ impl Message for HelloRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HelloReply {
     /// `string message = 1;` the greeting.
-    pub message: ByteString,
+    pub message: Text,
 }
 
 impl Message for HelloReply {

@@ -2,12 +2,12 @@
 //! through the values where encoders go wrong (length-prefix boundaries, ten-byte varints,
 //! special doubles, empty strings inside repeated fields).
 
-use h2grpc::protobuf::ByteString;
+use h2grpc::protobuf::Text;
 use h2grpc::services::{finance, hello, users};
 
-/// A `ByteString` from a `&str`.
-pub(crate) fn bs(value: &str) -> ByteString {
-    ByteString::from(value.to_owned())
+/// A `Text` from a `&str`.
+pub(crate) fn bs(value: &str) -> Text {
+    Text::from(value.to_owned())
 }
 
 /// Multi-byte UTF-8: 2-, 3- and 4-byte sequences.
@@ -15,7 +15,7 @@ pub(crate) const UNICODE: &str = "héllo wörld ☺ 😈";
 
 /// Strings around the length-prefix boundaries: 127 bytes (1-byte length), 128 bytes (2-byte
 /// length), 16 383 and 16 384 bytes (2- and 3-byte lengths).
-pub(crate) fn strings() -> Vec<ByteString> {
+pub(crate) fn strings() -> Vec<Text> {
     vec![
         bs(""),
         bs("a"),
@@ -76,7 +76,7 @@ pub(crate) fn int64s() -> Vec<i64> {
 
 /// `repeated string` values: none, one, many, and empty strings inside the list (each is still
 /// a record: `12 00`).
-pub(crate) fn repeated_strings() -> Vec<Vec<ByteString>> {
+pub(crate) fn repeated_strings() -> Vec<Vec<Text>> {
     vec![
         vec![],
         vec![bs("")],

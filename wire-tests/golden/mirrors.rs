@@ -3,7 +3,7 @@
 //! h2grpc type with its mirror.
 
 use bytes::Bytes;
-use h2grpc::protobuf::{ByteString, Message};
+use h2grpc::protobuf::{Message, Text};
 use h2grpc::services::{finance, hello, users};
 
 /// An h2grpc message with an independent prost encoder of the same `.proto` message.
@@ -24,19 +24,19 @@ pub(crate) fn same_f64(a: f64, b: f64) -> bool {
     a.to_bits() == b.to_bits()
 }
 
-fn s(value: &ByteString) -> String {
+fn s(value: &Text) -> String {
     value.to_string()
 }
 
-fn bs(value: &str) -> ByteString {
-    ByteString::from(value.to_owned())
+fn bs(value: &str) -> Text {
+    Text::from(value.to_owned())
 }
 
-fn strings(values: &[ByteString]) -> Vec<String> {
+fn strings(values: &[Text]) -> Vec<String> {
     values.iter().map(s).collect()
 }
 
-fn byte_strings(values: &[String]) -> Vec<ByteString> {
+fn byte_strings(values: &[String]) -> Vec<Text> {
     values.iter().map(|v| bs(v)).collect()
 }
 

@@ -4,17 +4,17 @@
 //! read the same values from them.
 
 use bytes::Bytes;
-use h2grpc::protobuf::ByteString;
+use h2grpc::protobuf::Text;
 use h2grpc::services::{finance, hello, users};
 use proptest::prelude::*;
 
 use super::mirrors::{Mirror, hex};
 
-fn string() -> impl Strategy<Value = ByteString> {
-    any::<String>().prop_map(ByteString::from)
+fn string() -> impl Strategy<Value = Text> {
+    any::<String>().prop_map(Text::from)
 }
 
-fn strings() -> impl Strategy<Value = Vec<ByteString>> {
+fn strings() -> impl Strategy<Value = Vec<Text>> {
     proptest::collection::vec(string(), 0..8)
 }
 

@@ -3,7 +3,6 @@
 //!
 //! <https://protobuf.dev/reference/protobuf/textformat-spec/>
 
-use h2grpc::protobuf::ByteString;
 use h2grpc::services::{finance, hello, users};
 
 use super::mirrors::Mirror;
@@ -27,7 +26,7 @@ pub(crate) fn quote(value: &str) -> String {
     out
 }
 
-pub(crate) fn string_field(name: &str, value: &ByteString) -> String {
+pub(crate) fn string_field(name: &str, value: &h2grpc::protobuf::Text) -> String {
     format!("{name}: {} ", quote(value))
 }
 

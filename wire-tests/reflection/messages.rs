@@ -529,12 +529,12 @@ fn a_wrong_type_is_caught_by_name() {
 #[should_panic(expected = "finance.BatchReply (variant 0)")]
 fn a_wrong_field_is_caught_by_the_bytes() {
     mod wrong {
-        use h2grpc::protobuf::{ByteString, DecodeError, Decoder, FieldSink, Message};
+        use h2grpc::protobuf::{DecodeError, Decoder, FieldSink, Message, Text};
 
         #[derive(Debug, Default)]
         pub(super) struct BatchReply {
             total_converted: i32,
-            count: ByteString,
+            count: Text,
         }
         impl Message for BatchReply {
             fn encode_fields<S: FieldSink>(&self, s: &mut S) {

@@ -3,7 +3,7 @@
 //! `error_response`s after which the stream goes on, `host` and the request echoed.
 
 use bytes::Bytes;
-use h2grpc::protobuf::ByteString;
+use h2grpc::protobuf::Text;
 use h2grpc::rpc::{Request, Sender, Streaming};
 use h2grpc::schema::Schema;
 use h2grpc::server::Server;
@@ -90,7 +90,7 @@ impl Session {
     }
 }
 
-fn text(s: &str) -> ByteString {
+fn text(s: &str) -> Text {
     s.into()
 }
 

@@ -27,8 +27,8 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use h2grpc::protobuf::{
-    Bin, Bool, ByteString, DecodeError, Decoder, Double, Enum, FieldSink, Fixed32, Int32, Int64,
-    Message, Msg, Sint64, Str,
+    Bin, Bool, DecodeError, Decoder, Double, Enum, FieldSink, Fixed32, Int32, Int64, Message, Msg,
+    Sint64, Str, Text,
 };
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -50,7 +50,7 @@ impl Message for BoolValue {
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Choice {
-    CS(ByteString),
+    CS(Text),
     CI(i64),
     CM(Box<Everything>),
 }
@@ -71,7 +71,7 @@ pub(crate) struct Everything {
     pub(crate) sf64: i64,
     pub(crate) fl: f32,
     pub(crate) db: f64,
-    pub(crate) s: ByteString,
+    pub(crate) s: Text,
     pub(crate) by: Bytes,
     pub(crate) child: Option<Box<Self>>,
     pub(crate) r_i32: Vec<i32>,
@@ -80,12 +80,12 @@ pub(crate) struct Everything {
     pub(crate) r_f32: Vec<u32>,
     pub(crate) r_b: Vec<bool>,
     pub(crate) r_color: Vec<i32>,
-    pub(crate) r_s: Vec<ByteString>,
+    pub(crate) r_s: Vec<Text>,
     pub(crate) r_by: Vec<Bytes>,
     pub(crate) r_child: Vec<Self>,
-    pub(crate) m_i32: BTreeMap<ByteString, i32>,
-    pub(crate) m_s: BTreeMap<ByteString, ByteString>,
-    pub(crate) m_child: BTreeMap<ByteString, Self>,
+    pub(crate) m_i32: BTreeMap<Text, i32>,
+    pub(crate) m_s: BTreeMap<Text, Text>,
+    pub(crate) m_child: BTreeMap<Text, Self>,
     pub(crate) wrapped: Option<BoolValue>,
     pub(crate) choice: Option<Choice>,
     pub(crate) opt: Option<i32>,

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::protobuf::{ByteString, MAX_FIELD_NUMBER};
+use crate::protobuf::{MAX_FIELD_NUMBER, Text};
 
 use super::{Parser, Result, bs, json_name, map_entry_name};
 use crate::schema::SchemaError;
@@ -300,10 +300,7 @@ impl Parser<'_> {
 
     /// `reserved 2, 9 to 11, 40 to max;` or `reserved "foo", "bar";`, the keyword already read.
     /// `end_offset` is 1 for messages (half-open ranges) and 0 for enums (closed ranges).
-    pub(super) fn reserved(
-        &mut self,
-        end_offset: i64,
-    ) -> Result<(Vec<ReservedRange>, Vec<ByteString>)> {
+    pub(super) fn reserved(&mut self, end_offset: i64) -> Result<(Vec<ReservedRange>, Vec<Text>)> {
         let mut ranges = Vec::new();
         let mut names = Vec::new();
         let (min, max) = if end_offset == 1 {

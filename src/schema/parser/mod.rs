@@ -15,7 +15,7 @@
 //! turns them into full names. Anything outside proto3 (proto2 syntax, groups, extensions,
 //! custom options, editions) is refused with an error naming it.
 
-use crate::protobuf::{ByteString, MAX_FIELD_NUMBER};
+use crate::protobuf::{MAX_FIELD_NUMBER, Text};
 
 use super::SchemaError;
 use super::descriptor::FileDescriptorProto;
@@ -79,8 +79,8 @@ pub fn map_entry_name(field: &str) -> String {
     out
 }
 
-fn bs(text: &str) -> Option<ByteString> {
-    Some(ByteString::from(text))
+fn bs(text: &str) -> Option<Text> {
+    Some(Text::from(text))
 }
 
 struct Parser<'a> {

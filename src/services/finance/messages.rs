@@ -12,7 +12,7 @@
 //! `+0.0`. `-0.0` *is* written, as `protoc` and the C++ runtime do: a negative zero amount reaches
 //! the server as negative zero, not as "no amount".
 
-use crate::protobuf::{ByteString, DecodeError, Decoder, FieldSink, Message, Str};
+use crate::protobuf::{DecodeError, Decoder, FieldSink, Message, Str, Text};
 
 /// The fully qualified service name: `package.Service`.
 pub const SERVICE: &str = "finance.CurrencyConverter";
@@ -35,9 +35,9 @@ pub const LIVE_CONVERT: &str = "/finance.CurrencyConverter/LiveConvert";
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConvertRequest {
     /// `string from_currency = 1;` e.g. `"USD"`.
-    pub from_currency: ByteString,
+    pub from_currency: Text,
     /// `string to_currency = 2;` e.g. `"EUR"`.
-    pub to_currency: ByteString,
+    pub to_currency: Text,
     /// `double amount = 3;` in `from_currency`.
     pub amount: f64,
 }
@@ -72,7 +72,7 @@ pub struct ConvertReply {
     /// `double rate = 2;` the rate used.
     pub rate: f64,
     /// `string timestamp = 3;` seconds since the Unix epoch, as a decimal string.
-    pub timestamp: ByteString,
+    pub timestamp: Text,
 }
 
 impl Message for ConvertReply {
@@ -100,9 +100,9 @@ impl Message for ConvertReply {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WatchRequest {
     /// `string base_currency = 1;`
-    pub base_currency: ByteString,
+    pub base_currency: Text,
     /// `repeated string target_currencies = 2;` one LEN record per currency, in order.
-    pub target_currencies: Vec<ByteString>,
+    pub target_currencies: Vec<Text>,
 }
 
 impl Message for WatchRequest {
@@ -128,7 +128,7 @@ impl Message for WatchRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RateUpdate {
     /// `string currency = 1;` the target currency.
-    pub currency: ByteString,
+    pub currency: Text,
     /// `double rate = 2;` units of `currency` per unit of the base currency.
     pub rate: f64,
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::protobuf::{ByteString, DecodeError, Decoder, FieldSink, Message, Msg, Str};
+use crate::protobuf::{DecodeError, Decoder, FieldSink, Message, Msg, Str, Text};
 
 /// The fully qualified service name.
 pub const SERVICE: &str = "grpc.health.v1.Health";
@@ -18,7 +18,7 @@ pub const WATCH: &str = "/grpc.health.v1.Health/Watch";
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HealthCheckRequest {
     /// `string service = 1;` the service asked about; `""` is the server as a whole.
-    pub service: ByteString,
+    pub service: Text,
 }
 
 impl Message for HealthCheckRequest {
@@ -127,7 +127,7 @@ impl Message for HealthListRequest {
 pub struct HealthListResponse {
     /// `map<string, HealthCheckResponse> statuses = 1;` every service the server knows, by
     /// name (`""` included).
-    pub statuses: BTreeMap<ByteString, HealthCheckResponse>,
+    pub statuses: BTreeMap<Text, HealthCheckResponse>,
 }
 
 impl Message for HealthListResponse {

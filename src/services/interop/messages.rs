@@ -11,9 +11,7 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
-use crate::protobuf::{
-    ByteString, DecodeError, Decoder, Double, FieldSink, Int32, Message, Msg, Str,
-};
+use crate::protobuf::{DecodeError, Decoder, Double, FieldSink, Int32, Message, Msg, Str, Text};
 
 /// The fully qualified service name.
 pub const SERVICE: &str = "grpc.testing.TestService";
@@ -125,7 +123,7 @@ pub struct EchoStatus {
     /// `int32 code = 1;`
     pub code: i32,
     /// `string message = 2;`
-    pub message: ByteString,
+    pub message: Text,
 }
 
 impl Message for EchoStatus {
@@ -207,15 +205,15 @@ pub struct SimpleResponse {
     /// `Payload payload = 1;`
     pub payload: Option<Payload>,
     /// `string username = 2;`
-    pub username: ByteString,
+    pub username: Text,
     /// `string oauth_scope = 3;`
-    pub oauth_scope: ByteString,
+    pub oauth_scope: Text,
     /// `string server_id = 4;`
-    pub server_id: ByteString,
+    pub server_id: Text,
     /// `GrpclbRouteType grpclb_route_type = 5;`
     pub grpclb_route_type: i32,
     /// `string hostname = 6;`
-    pub hostname: ByteString,
+    pub hostname: Text,
 }
 
 impl Message for SimpleResponse {
@@ -425,9 +423,9 @@ pub struct TestOrcaReport {
     /// `double memory_utilization = 2;`
     pub memory_utilization: f64,
     /// `map<string, double> request_cost = 3;`
-    pub request_cost: BTreeMap<ByteString, f64>,
+    pub request_cost: BTreeMap<Text, f64>,
     /// `map<string, double> utilization = 4;`
-    pub utilization: BTreeMap<ByteString, f64>,
+    pub utilization: BTreeMap<Text, f64>,
 }
 
 impl Message for TestOrcaReport {

@@ -7,13 +7,13 @@
 
 use bytes::Bytes;
 
-use crate::protobuf::{Bin, ByteString, DecodeError, Decoder, FieldSink, Int32, Message, Msg, Str};
+use crate::protobuf::{Bin, DecodeError, Decoder, FieldSink, Int32, Message, Msg, Str, Text};
 
 /// `message ServerReflectionRequest { string host = 1; oneof message_request { ... } }`
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServerReflectionRequest {
     /// `string host = 1;`
-    pub host: ByteString,
+    pub host: Text,
     /// `oneof message_request`: what is asked.
     pub message_request: Option<MessageRequest>,
 }
@@ -22,16 +22,16 @@ pub struct ServerReflectionRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub enum MessageRequest {
     /// `string file_by_filename = 3;` a file by name (`grpc/health/v1/health.proto`).
-    FileByFilename(ByteString),
+    FileByFilename(Text),
     /// `string file_containing_symbol = 4;` the file defining a full name (`pkg.Service`,
     /// `pkg.Service.Method`, `pkg.Message`, `pkg.Enum`, ...).
-    FileContainingSymbol(ByteString),
+    FileContainingSymbol(Text),
     /// `ExtensionRequest file_containing_extension = 5;`
     FileContainingExtension(ExtensionRequest),
     /// `string all_extension_numbers_of_type = 6;` a message type's extension numbers.
-    AllExtensionNumbersOfType(ByteString),
+    AllExtensionNumbersOfType(Text),
     /// `string list_services = 7;` the services served (the value is not checked).
-    ListServices(ByteString),
+    ListServices(Text),
 }
 
 impl Message for ServerReflectionRequest {
@@ -75,7 +75,7 @@ impl Message for ServerReflectionRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExtensionRequest {
     /// `string containing_type = 1;` the extended message type, fully qualified.
-    pub containing_type: ByteString,
+    pub containing_type: Text,
     /// `int32 extension_number = 2;`
     pub extension_number: i32,
 }
@@ -99,7 +99,7 @@ impl Message for ExtensionRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServerReflectionResponse {
     /// `string valid_host = 1;` the request's `host`, echoed.
-    pub valid_host: ByteString,
+    pub valid_host: Text,
     /// `ServerReflectionRequest original_request = 2;` the request answered, echoed.
     pub original_request: Option<ServerReflectionRequest>,
     /// `oneof message_response`: the answer.
@@ -180,7 +180,7 @@ impl Message for FileDescriptorResponse {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExtensionNumberResponse {
     /// `string base_type_name = 1;`
-    pub base_type_name: ByteString,
+    pub base_type_name: Text,
     /// `repeated int32 extension_number = 2;` (packed, proto3's default).
     pub extension_number: Vec<i32>,
 }
@@ -222,7 +222,7 @@ impl Message for ListServiceResponse {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServiceResponse {
     /// `string name = 1;` a full service name.
-    pub name: ByteString,
+    pub name: Text,
 }
 
 impl Message for ServiceResponse {
@@ -243,7 +243,7 @@ pub struct ErrorResponse {
     /// `int32 error_code = 1;` a gRPC status code (NOT_FOUND = 5).
     pub error_code: i32,
     /// `string error_message = 2;`
-    pub error_message: ByteString,
+    pub error_message: Text,
 }
 
 impl Message for ErrorResponse {

@@ -14,7 +14,7 @@
 //! (it is sign-extended to 64 bits), which is why `sint32` exists, and why it is not used here:
 //! the seed declares `int32`.
 
-use crate::protobuf::{ByteString, DecodeError, Decoder, FieldSink, Message, Str};
+use crate::protobuf::{DecodeError, Decoder, FieldSink, Message, Str, Text};
 
 /// The fully qualified service name: `package.Service`.
 pub const SERVICE: &str = "users.UserService";
@@ -32,7 +32,7 @@ pub const BULK_CREATE_USERS: &str = "/users.UserService/BulkCreateUsers";
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GetUserRequest {
     /// `string user_id = 1;` the id [`User::id`] carries.
-    pub user_id: ByteString,
+    pub user_id: Text,
 }
 
 impl Message for GetUserRequest {
@@ -57,9 +57,9 @@ impl Message for GetUserRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CreateUserRequest {
     /// `string name = 1;`
-    pub name: ByteString,
+    pub name: Text,
     /// `string email = 2;` must contain `@`.
-    pub email: ByteString,
+    pub email: Text,
     /// `int32 age = 3;`
     pub age: i32,
 }
@@ -92,11 +92,11 @@ impl Message for CreateUserRequest {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct User {
     /// `string id = 1;` a UUID string, given by the server.
-    pub id: ByteString,
+    pub id: Text,
     /// `string name = 2;`
-    pub name: ByteString,
+    pub name: Text,
     /// `string email = 3;`
-    pub email: ByteString,
+    pub email: Text,
     /// `int32 age = 4;`
     pub age: i32,
     /// `int64 created_at = 5;` Unix timestamp, in seconds.
@@ -134,7 +134,7 @@ pub struct ListUsersRequest {
     /// `int32 page_size = 1;` how many users to send (0: the server's default, 10).
     pub page_size: i32,
     /// `string page_token = 2;`
-    pub page_token: ByteString,
+    pub page_token: Text,
 }
 
 impl Message for ListUsersRequest {
@@ -162,7 +162,7 @@ pub struct BulkCreateResponse {
     /// `int32 created_count = 1;`
     pub created_count: i32,
     /// `repeated string user_ids = 2;` the new ids, in request order.
-    pub user_ids: Vec<ByteString>,
+    pub user_ids: Vec<Text>,
 }
 
 impl Message for BulkCreateResponse {

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::messages::User;
-use crate::protobuf::ByteString;
+use crate::protobuf::Text;
 use crate::status::Status;
 
 /// The storage behind `users.UserService`: what the service needs, nothing more.
@@ -45,7 +45,7 @@ struct Table {
     /// Every user, in creation order.
     users: Vec<User>,
     /// `users` position of each id.
-    by_id: HashMap<ByteString, usize>,
+    by_id: HashMap<Text, usize>,
 }
 
 impl MemoryUserStore {
