@@ -243,6 +243,11 @@ impl Outbox {
         }
     }
 
+    /// Whether the Sender said how the request stream ends.
+    fn ended(&self) -> bool {
+        self.lock().end.is_some()
+    }
+
     /// Resolves once the stream's task has ended: `Err` with its failure, if it failed.
     pub(crate) async fn closed(&self) -> Result<(), Status> {
         loop {
@@ -299,6 +304,13 @@ pub(crate) async fn pump_requests(
         }
     };
     outbox.close_with(result.err());
+    // The stream stays open until the Sender is finished or dropped, as when the caller held it
+    // itself: a reset now would also end the response, which may still be on its way (a
+    // server's DEADLINE_EXCEEDED, say).
+    while !outbox.ended() {
+        outbox.wait_queued().await;
+    }
+    drop(body);
 }
 
 async fn sleep_until(deadline: Option<Instant>) {
