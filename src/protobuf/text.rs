@@ -8,6 +8,7 @@ use std::ops::Deref;
 use std::str::Utf8Error;
 
 use bytes::Bytes;
+use bytestring::ByteString;
 
 /// A proto3 `string` value: immutable UTF-8 text, cheap to clone, 40 bytes.
 ///
@@ -35,11 +36,12 @@ use bytes::Bytes;
 ///
 /// # The price of `#![forbid(unsafe_code)]`
 ///
-/// The only safe way from bytes to `&str` is [`std::str::from_utf8`], which checks them. So
-/// [`Text::as_str`], and through it `Deref`, `Display`, `Debug` and `Hash`, checks the bytes
-/// again at each call (a check that cannot fail: the bytes were checked when the value was made
-/// and never change). It costs about 60 to 80 instructions for a string of 5 to 36 ASCII bytes
-/// (callgrind), and a pass over the bytes for longer ones. The codec never pays it: encoding
+/// The only safe way from bytes to `&str` is [`std::str::from_utf8`], which checks them. So for
+/// an inline text [`Text::as_str`], and through it `Deref`, `Display`, `Debug` and `Hash`,
+/// checks its (at most 38) bytes again at each call (a check that cannot fail: the bytes were
+/// checked when the value was made and never change). It costs about 60 to 80 instructions for a
+/// string of 5 to 36 ASCII bytes (callgrind). A shared text is a `bytestring::ByteString`,
+/// whose own type vouches for its UTF-8, so a long text is never scanned again. The codec never pays it: encoding
 /// writes [`Text::as_bytes`], and equality and order compare bytes, which for UTF-8 is the same
 /// as comparing the `str`s. Code that reads a field many times can take `as_str()` once.
 ///
@@ -66,8 +68,9 @@ enum Repr {
         len: u8,
         bytes: [u8; Text::INLINE_CAPACITY],
     },
-    /// The text, longer than `INLINE_CAPACITY`, in a shared buffer.
-    Shared(Bytes),
+    /// The text, longer than `INLINE_CAPACITY`, in a shared buffer: a `ByteString` is a
+    /// `Bytes` known to be UTF-8, so reading it as a `&str` checks nothing again.
+    Shared(ByteString),
 }
 
 // A `Bytes` is 32 bytes, and the enum's tag takes 8 more with alignment; the inline form uses
@@ -118,10 +121,11 @@ impl Text {
         start: usize,
         len: usize,
     ) -> Result<Self, Utf8Error> {
-        check_utf8(&buffer[start..start + len])?;
         if len > Self::INLINE_CAPACITY {
-            return Ok(Self(Repr::Shared(buffer.slice(start..start + len))));
+            let shared = ByteString::try_from(buffer.slice(start..start + len))?;
+            return Ok(Self(Repr::Shared(shared)));
         }
+        check_utf8(&buffer[start..start + len])?;
         let bytes = match buffer[start..].first_chunk::<{ Self::INLINE_CAPACITY }>() {
             Some(block) => *block,
             None => copy_short(&buffer[start..start + len]),
@@ -136,15 +140,20 @@ impl Text {
     pub fn as_bytes(&self) -> &[u8] {
         match &self.0 {
             Repr::Inline { len, bytes } => &bytes[..usize::from(*len)],
-            Repr::Shared(shared) => shared,
+            Repr::Shared(shared) => shared.as_bytes(),
         }
     }
 
-    /// The text as a `&str`. Checks the UTF-8 again (see the type's docs for the cost).
+    /// The text as a `&str`. An inline text's bytes are checked again (at most
+    /// [`Text::INLINE_CAPACITY`] of them: see the type's docs for the cost); a shared one is
+    /// read as it is.
     pub fn as_str(&self) -> &str {
-        match std::str::from_utf8(self.as_bytes()) {
-            Ok(text) => text,
-            Err(_) => unreachable!("every constructor of Text checks UTF-8"),
+        match &self.0 {
+            Repr::Inline { len, bytes } => match std::str::from_utf8(&bytes[..usize::from(*len)]) {
+                Ok(text) => text,
+                Err(_) => unreachable!("every constructor of Text checks UTF-8"),
+            },
+            Repr::Shared(shared) => shared,
         }
     }
 
@@ -173,7 +182,7 @@ impl Text {
     pub fn into_bytes(self) -> Bytes {
         match self.0 {
             Repr::Inline { .. } => Bytes::copy_from_slice(self.as_bytes()),
-            Repr::Shared(shared) => shared,
+            Repr::Shared(shared) => shared.into_bytes(),
         }
     }
 }
@@ -188,8 +197,7 @@ impl Default for Text {
 
 impl From<&str> for Text {
     fn from(text: &str) -> Self {
-        Self::inline(text)
-            .unwrap_or_else(|| Self(Repr::Shared(Bytes::copy_from_slice(text.as_bytes()))))
+        Self::inline(text).unwrap_or_else(|| Self(Repr::Shared(ByteString::from(text))))
     }
 }
 
@@ -203,7 +211,7 @@ impl From<String> for Text {
     /// A short `String` is copied inline (and freed); a long one's allocation becomes the shared
     /// buffer, without a copy.
     fn from(text: String) -> Self {
-        Self::inline(&text).unwrap_or_else(|| Self(Repr::Shared(Bytes::from(text.into_bytes()))))
+        Self::inline(&text).unwrap_or_else(|| Self(Repr::Shared(ByteString::from(text))))
     }
 }
 
@@ -221,8 +229,7 @@ impl TryFrom<Bytes> for Text {
         if bytes.len() <= Self::INLINE_CAPACITY {
             return Self::from_utf8_within(&bytes, 0, bytes.len());
         }
-        check_utf8(&bytes)?;
-        Ok(Self(Repr::Shared(bytes)))
+        Ok(Self(Repr::Shared(ByteString::try_from(bytes)?)))
     }
 }
 
@@ -494,7 +501,7 @@ mod tests {
         assert_eq!(hash_of(&shared), hash_of(long.as_str()));
         // The same content inline and shared (only reachable by construction here).
         let short = Text::from("abc");
-        let short_shared = Text(Repr::Shared(Bytes::from_static(b"abc")));
+        let short_shared = Text(Repr::Shared(ByteString::from_static("abc")));
         assert_eq!(short, short_shared);
         assert_eq!(hash_of(&short), hash_of(&short_shared));
         assert_eq!(hash_of(&short), hash_of("abc"));
