@@ -188,6 +188,56 @@ async fn end_stream_rides_on_the_last_data_frame() {
     );
 }
 
+/// A client stream's requests, sent faster than the network takes them, are coalesced: 1,000
+/// small messages sent in a loop and finished leave in a couple of DATA frames (at most the
+/// peer's 16 KiB frame size each), the last with END_STREAM, not one frame per message (which
+/// `h2` at the server counts against its budget for small frames). Seen at the frame level.
+#[tokio::test]
+async fn streamed_requests_are_coalesced_into_few_data_frames() {
+    const COUNT: usize = 1_000;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let target = format!("http://{}", listener.local_addr().unwrap());
+    let client = tokio::spawn(async move {
+        let channel = Channel::new(&target, Default::default()).unwrap();
+        let call = channel
+            .client_streaming::<HelloRequest, HelloReply>(PATH, Request::new(()))
+            .await;
+        if let Ok(mut call) = call {
+            for i in 0..COUNT {
+                let _ = call.send(&hello(&format!("n{i}"))).await;
+            }
+            let _ = call.finish().await;
+        }
+    });
+    let mut peer = within("a connection", FramePeer::accept(&listener)).await;
+    let mut data = Vec::new();
+    loop {
+        let frame = within("a frame", peer.next_frame())
+            .await
+            .expect("the client hung up");
+        if frame.kind == raw_frames::DATA && frame.stream_id == 1 {
+            data.push((frame.payload.clone(), frame.flags));
+            if frame.flags & raw_frames::END_STREAM != 0 {
+                answer_trailers_only_ok(&mut peer, frame.stream_id).await;
+                break;
+            }
+        }
+    }
+    client.abort();
+    let bytes: Vec<u8> = data
+        .iter()
+        .flat_map(|(payload, _)| payload.to_vec())
+        .collect();
+    let received: Vec<HelloRequest> = messages_in(&bytes)
+        .into_iter()
+        .map(|message| HelloRequest::decode(message).unwrap())
+        .collect();
+    let sent: Vec<HelloRequest> = (0..COUNT).map(|i| hello(&format!("n{i}"))).collect();
+    assert_eq!(received, sent);
+    assert!(data.len() <= 4, "{} DATA frames", data.len());
+    assert!(data.iter().all(|(payload, _)| payload.len() <= 16_384));
+}
+
 /// HEADERS `:status 200`, `content-type: application/grpc`, `grpc-status: 0`, END_STREAM,
 /// HPACK-encoded without compression (literal without indexing, RFC 7541 §6.2.2).
 async fn answer_trailers_only_ok(peer: &mut FramePeer, stream_id: u32) {
