@@ -15,6 +15,8 @@
 
 pub mod backoff;
 
+use std::future::Future;
+use std::pin::{Pin, pin};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -254,6 +256,13 @@ impl Channel {
         if let Some(connection) = self.current()? {
             return Ok(connection);
         }
+        // Connecting (TCP, TLS, the HTTP/2 handshake) is a large future, and rare: boxed, it
+        // is not part of the state of every call, which is moved around with each call.
+        Box::pin(self.reconnect()).await
+    }
+
+    /// Makes a new connection (one task at a time), unless another task just did.
+    async fn reconnect(&self) -> Result<ClientConnection, Status> {
         let _connecting = self.inner.connecting.lock().await;
         // Another task may have connected while this one waited.
         if let Some(connection) = self.current()? {
@@ -425,7 +434,7 @@ impl Channel {
             let trailers = response.trailers().cloned().unwrap_or_default();
             Ok(Response::from_parts(headers, message, trailers).with_received(compressed))
         };
-        with_deadline(timeout.map(|t| Instant::now() + t), call).await
+        with_deadline(timeout.map(|t| Instant::now() + t), pin!(call)).await
     }
 
     /// A server-streaming call: one request, a stream of responses. Returns once the
@@ -451,7 +460,7 @@ impl Channel {
             response.headers().await?;
             Ok(Streaming::responses(response, deadline))
         };
-        with_deadline(deadline, call).await
+        with_deadline(deadline, pin!(call)).await
     }
 
     /// A client-streaming call: send requests with [`ClientStreamingCall::send`], then
@@ -483,7 +492,7 @@ impl Channel {
         let deadline = timeout.map(|t| Instant::now() + t);
         let compression = self.compression(request.compression());
         let (metadata, ()) = request.into_parts();
-        let start = self.start(path, metadata, timeout, compression);
+        let start = pin!(self.start(path, metadata, timeout, compression));
         let (body, response) = with_deadline(deadline, start).await?;
         let max_send = self.inner.config.max_send_message_size;
         Ok((
@@ -506,10 +515,13 @@ async fn send_request(body: &mut RequestBody, data: bytes::Bytes) {
     }
 }
 
-async fn with_deadline<T>(
-    deadline: Option<Instant>,
-    call: impl Future<Output = Result<T, Status>>,
-) -> Result<T, Status> {
+/// `call` under the deadline. It is taken pinned, by reference: an `async fn` keeps its
+/// arguments for its whole life, so a call's future passed by value would be stored twice in
+/// the caller's future (which every poll of the caller may move).
+async fn with_deadline<T, F>(deadline: Option<Instant>, call: Pin<&mut F>) -> Result<T, Status>
+where
+    F: Future<Output = Result<T, Status>>,
+{
     // Dropping the call's streams at the deadline resets them with CANCEL.
     under_deadline(deadline, call).await
 }
