@@ -72,12 +72,14 @@ pub(crate) async fn serve_connection<T>(
     if shutting_down {
         connection.graceful_shutdown();
     }
+    // The streams `h2` has ready, taken all at once before any is answered (see below).
+    let mut ready = Vec::new();
     loop {
         let accepted = if shutting_down {
-            connection.accept().await
+            poll_fn(|cx| accept_ready(&mut connection, &mut ready, cx)).await
         } else {
             tokio::select! {
-                accepted = connection.accept() => accepted,
+                accepted = poll_fn(|cx| accept_ready(&mut connection, &mut ready, cx)) => accepted,
                 _ = shutdown.changed() => {
                     // GOAWAY: no new streams; the ones in flight run to completion.
                     connection.graceful_shutdown();
@@ -86,42 +88,83 @@ pub(crate) async fn serve_connection<T>(
                 }
             }
         };
-        match accepted {
-            Some(Ok((request, respond))) => {
-                let (parts, body) = request.into_parts();
-                let call = ServerStream {
-                    body: Some(body),
-                    respond: Some(respond),
-                    stream: None,
-                    status_sent: false,
-                };
-                // `h2` hands out a new stream only after reading every frame the socket had
-                // ready, so a small request's DATA is usually here already and most unary calls
-                // can run to their end now, in the connection's task (`Dispatch::dispatch`);
-                // other calls are polled once here too, and get a task of their own only if
-                // they have to wait (for more DATA, a slow handler, or the network). Spawning
-                // every call would cost a task allocation and a trip through the scheduler.
-                let mut request = Some((parts, call));
-                let pending = poll_fn(|cx| {
-                    let Some((parts, call)) = request.take() else {
-                        return Poll::Ready(None);
-                    };
-                    let Some(mut future) = dispatch.dispatch(parts, call, cx) else {
-                        return Poll::Ready(None);
-                    };
-                    Poll::Ready(future.as_mut().poll(cx).is_pending().then_some(future))
-                })
-                .await;
-                if let Some(future) = pending {
-                    tokio::spawn(future);
-                }
-            }
-            Some(Err(error)) => {
+        if let Err(error) = accepted {
+            if let Some(error) = error {
                 tracing::debug!(%error, "connection error");
+            }
+            break;
+        }
+        // `h2` hands out a new stream only after reading every frame the socket had ready, so
+        // a small request's DATA is usually here already and most unary calls can run to their
+        // end now, in the connection's task (`Dispatch::dispatch`); other calls are polled once
+        // here too, and get a task of their own only if they have to wait (for more DATA, a
+        // slow handler, or the network). Spawning every call would cost a task allocation and a
+        // trip through the scheduler.
+        //
+        // The calls are answered only once every ready stream was accepted: each poll of `h2`'s
+        // connection writes what is queued, so answering between two accepts would cost a
+        // write (a system call) per response, where this way the responses of a batch leave in
+        // one.
+        for (request, respond) in ready.drain(..) {
+            let (parts, body) = request.into_parts();
+            let call = ServerStream {
+                body: Some(body),
+                respond: Some(respond),
+                stream: None,
+                status_sent: false,
+            };
+            let mut request = Some((parts, call));
+            let pending = poll_fn(|cx| {
+                let Some((parts, call)) = request.take() else {
+                    return Poll::Ready(None);
+                };
+                let Some(mut future) = dispatch.dispatch(parts, call, cx) else {
+                    return Poll::Ready(None);
+                };
+                Poll::Ready(future.as_mut().poll(cx).is_pending().then_some(future))
+            })
+            .await;
+            if let Some(future) = pending {
+                tokio::spawn(future);
+            }
+        }
+    }
+}
+
+/// A stream `h2` accepted: the request (its body to come) and the handle to answer it.
+type Accepted = (
+    http::Request<h2::RecvStream>,
+    h2::server::SendResponse<Bytes>,
+);
+
+/// The most streams one batch takes before they are answered.
+const MAX_BATCH: usize = 64;
+
+/// Takes every stream `h2` has ready into `ready` (up to [`MAX_BATCH`]); pending until there is
+/// at least one. `Err(None)`: the connection is closed; `Err(Some(error))`: it failed.
+fn accept_ready(
+    connection: &mut h2::server::Connection<impl AsyncRead + AsyncWrite + Unpin, Bytes>,
+    ready: &mut Vec<Accepted>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<(), Option<h2::Error>>> {
+    while ready.len() < MAX_BATCH {
+        match connection.poll_accept(cx) {
+            Poll::Ready(Some(Ok(accepted))) => ready.push(accepted),
+            Poll::Ready(Some(Err(error))) => return Poll::Ready(Err(Some(error))),
+            Poll::Ready(None) => {
+                // Answer what was accepted before the connection closed.
+                if ready.is_empty() {
+                    return Poll::Ready(Err(None));
+                }
                 break;
             }
-            None => break,
+            Poll::Pending => break,
         }
+    }
+    if ready.is_empty() {
+        Poll::Pending
+    } else {
+        Poll::Ready(Ok(()))
     }
 }
 
