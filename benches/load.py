@@ -323,7 +323,15 @@ def open_idle_connections(addr, count, batch=100):
 
 def rss(args):
     raise_nofile(args.rss_connections + 256)
+    # Compared with the same services: `h2grpc_server` serves hello and TestService, as
+    # `tonic_server` does. `h2grpc serve` (every service, reflection's descriptors, the log
+    # subscriber) is shown too.
     servers = hello_servers()
+    servers = {
+        "h2grpc": [bench_binary("h2grpc_server"), "--addr", "127.0.0.1:0"],
+        "h2grpc serve (all)": servers["h2grpc"],
+        **{name: command for name, command in servers.items() if name != "h2grpc"},
+    }
 
     def run(addr, process):
         time.sleep(0.5)
