@@ -18,7 +18,7 @@ use crate::transport::recv::RecvBody;
 mod outbox;
 
 use outbox::End;
-pub(crate) use outbox::Outbox;
+pub(crate) use outbox::{Batch, Outbox};
 
 /// A request: one message (unary and server-streaming calls) with its metadata.
 ///

@@ -24,6 +24,7 @@ use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
+use bytes::Bytes;
 use tokio::time::{Instant, Sleep};
 
 use super::Limits;
@@ -31,7 +32,7 @@ use crate::call::server::{RequestHead, ServerCall, request_cardinality};
 use crate::compression::ResponseCompression;
 use crate::metadata::Metadata;
 use crate::protobuf::Message;
-use crate::rpc::{Outbox, Request, Response, Sender, Streaming};
+use crate::rpc::{Batch, Outbox, Request, Response, Sender, Streaming};
 use crate::status::{Code, Status};
 use crate::transport::recv::RecvBody;
 use crate::transport::server::{BoxFuture, ServerStream};
@@ -207,20 +208,7 @@ where
         call.set_encoding(plan.compression.default);
         let batch = outbox.take();
         outbox.close();
-        if let Some(encoding) = batch.encoding {
-            call.set_encoding(encoding);
-        }
-        let sent = match batch.headers {
-            Some(metadata) => stream.send_headers(&mut call, metadata),
-            None => Ok(()),
-        };
-        let large = match sent.and_then(|()| {
-            if batch.messages.is_empty() {
-                Ok(None)
-            } else {
-                stream.send_small_message(&mut call, batch.messages)
-            }
-        }) {
+        let large = match send_batch_now(&mut stream, &mut call, batch, Last::Yes) {
             Ok(large) => large,
             Err(status) => {
                 tracing::debug!(%status, "could not send a response message");
@@ -520,27 +508,39 @@ async fn send_batch(
     timer: &mut Option<Pin<Box<Sleep>>>,
     last: Last,
 ) -> Result<(), Status> {
-    let batch = outbox.take();
+    let Some(messages) = send_batch_now(stream, call, outbox.take(), last)? else {
+        return Ok(());
+    };
+    tokio::select! {
+        biased;
+        sent = stream.send_messages(call, messages) => sent,
+        () = expired(timer) => Err(deadline_status()),
+    }
+}
+
+/// What of a batch can go out without waiting: the handler's encoding choice, the initial
+/// metadata and, for the last batch, messages small enough to hand to `h2` at once
+/// ([`ServerStream::send_small_message`]). Returns the messages still to send with flow
+/// control.
+fn send_batch_now(
+    stream: &mut ServerStream,
+    call: &mut ServerCall,
+    batch: Batch,
+    last: Last,
+) -> Result<Option<Bytes>, Status> {
     if let Some(encoding) = batch.encoding {
         call.set_encoding(encoding);
     }
     if let Some(metadata) = batch.headers {
         stream.send_headers(call, metadata)?;
     }
-    let mut messages = batch.messages;
+    let messages = batch.messages;
     if messages.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
-    if last == Last::Yes {
-        match stream.send_small_message(call, messages)? {
-            None => return Ok(()),
-            Some(large) => messages = large,
-        }
-    }
-    tokio::select! {
-        biased;
-        sent = stream.send_messages(call, messages) => sent,
-        () = expired(timer) => Err(deadline_status()),
+    match last {
+        Last::Yes => stream.send_small_message(call, messages),
+        Last::No => Ok(Some(messages)),
     }
 }
 
