@@ -27,14 +27,14 @@
 //! - The same HTTP/2 receive windows on both sides, `TCP_NODELAY` on both: the servers 1 MiB per
 //!   stream, the clients 2 MiB (hyper's defaults, which tonic uses), and 5 MiB per connection
 //!   everywhere (hyper's client default; h2grpc's default is 2 MiB, hyper's server's 1 MiB).
-//!   Why not each side's defaults: `h2` (0.4.20) charges every small non-final DATA frame a
+//!   Why one setting for both: `h2` (0.4.20) charges every small non-final DATA frame a
 //!   receiver has not yet read 256 bytes minus its length against a budget of half the
 //!   connection window, and answers an exhausted budget with GOAWAY `ENHANCE_YOUR_CALM`
-//!   ("too_many_data_frames"). h2grpc sends each message in a DATA frame of its own, so its
-//!   10,000 messages of 25 bytes can cost 2.3 MB of budget; with 2 MiB connection windows
-//!   (budget 1 MiB) the streaming scenarios fail whenever the reader falls 4,500 frames behind
-//!   (the client-streaming one always did here). tonic coalesces messages into 16 KiB frames
-//!   and is not affected. With 5 MiB everywhere (budget 2.5 MiB) a whole call fits.
+//!   ("too_many_data_frames"). When this bench was written h2grpc sent each message in a DATA
+//!   frame of its own and its 10,000-message streams failed at 2 MiB windows; it now coalesces
+//!   queued messages (`rpc/outbox.rs`, tested at default settings in
+//!   `wire-tests/end_to_end/flow_control.rs`), but the windows stay equal so that neither side
+//!   gets more buffering than the other.
 //! - Threads: each server runs on a current-thread tokio runtime on a thread of its own; the
 //!   clients run on a third, the bench's main thread, also a current-thread runtime. Only one
 //!   server is busy at a time, so on two cores client and server each have one. Each client
