@@ -92,35 +92,44 @@ impl<F, Req, Resp> BidiStreaming<F, Req, Resp> {
 
 /// Reading the one request message of a unary or server-streaming call: exactly one, then
 /// END_STREAM, or the call fails with UNIMPLEMENTED (cardinality) before the handler runs.
+/// Gives the handler's view of the call: the message with the call's metadata and deadline.
 struct OneRequest<Req> {
     body: RecvBody,
+    /// Taken when the request is complete.
+    head: Option<RequestHead>,
     /// The message, and whether it arrived compressed, once read (END_STREAM is still due).
     first: Option<(Req, bool)>,
 }
 
 impl<Req: Message> OneRequest<Req> {
-    fn new(body: RecvBody) -> Self {
-        Self { body, first: None }
+    fn new(body: RecvBody, head: RequestHead) -> Self {
+        Self {
+            body,
+            head: Some(head),
+            first: None,
+        }
     }
 
-    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<(Req, bool), Status>> {
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<Request<Req>, Status>> {
         loop {
             match ready!(self.body.poll_message::<Req>(cx))? {
                 Some(_) if self.first.is_some() => return Poll::Ready(Err(request_cardinality(2))),
                 Some(message) => self.first = Some((message, self.body.last_compressed())),
                 None => {
-                    return Poll::Ready(self.first.take().ok_or_else(|| request_cardinality(0)));
+                    let (message, compressed) =
+                        self.first.take().ok_or_else(|| request_cardinality(0))?;
+                    let Some(head) = self.head.take() else {
+                        return Poll::Ready(Err(Status::new(
+                            Code::Internal,
+                            "the request was already read",
+                        )));
+                    };
+                    let request = Request::from_parts(head.metadata, message, head.timeout)
+                        .with_received_compression(head.encoding, compressed);
+                    return Poll::Ready(Ok(request));
                 }
             }
         }
-    }
-}
-
-impl RequestHead {
-    /// The handler's view of a call with one request message.
-    fn into_request<Req>(self, message: Req, compressed: bool) -> Request<Req> {
-        Request::from_parts(self.metadata, message, self.timeout)
-            .with_received_compression(self.encoding, compressed)
     }
 }
 

@@ -24,17 +24,16 @@ where
     ) -> Option<BoxFuture<()>> {
         let plan = CallPlan::new(&head, limits);
         let body = stream.take_body(limits.max_recv_message_size, head.encoding)?;
-        let mut reading = OneRequest::new(body);
+        let mut reading = OneRequest::new(body, head);
         let request = match reading.poll(cx) {
-            Poll::Ready(Ok((message, compressed))) => head.into_request(message, compressed),
+            Poll::Ready(Ok(request)) => request,
             Poll::Ready(Err(status)) => {
                 stream.send_status(&mut ServerCall::new(), &status);
                 return None;
             }
             Poll::Pending => {
                 return Some(Box::pin(respond_single(stream, plan, move || async move {
-                    let (message, compressed) = poll_fn(|cx| reading.poll(cx)).await?;
-                    (self.0)(head.into_request(message, compressed)).await
+                    (self.0)(poll_fn(|cx| reading.poll(cx)).await?).await
                 })));
             }
         };

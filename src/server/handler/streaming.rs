@@ -27,9 +27,9 @@ where
             limits.max_send_message_size,
             plan.compression,
         );
-        let mut reading = OneRequest::new(body);
+        let mut reading = OneRequest::new(body, head);
         let request = match reading.poll(cx) {
-            Poll::Ready(Ok((message, compressed))) => head.into_request(message, compressed),
+            Poll::Ready(Ok(request)) => request,
             Poll::Ready(Err(status)) => {
                 stream.send_status(&mut ServerCall::new(), &status);
                 return None;
@@ -39,10 +39,7 @@ where
                     stream,
                     plan,
                     outbox,
-                    move || async move {
-                        let (message, compressed) = poll_fn(|cx| reading.poll(cx)).await?;
-                        (self.0)(head.into_request(message, compressed), sender).await
-                    },
+                    move || async move { (self.0)(poll_fn(|cx| reading.poll(cx)).await?, sender).await },
                 )));
             }
         };
