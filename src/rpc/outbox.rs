@@ -34,9 +34,35 @@ use crate::transport::client::RequestBody;
 /// How many bytes of framed messages may wait in an outbox before [`Outbox::push`] waits.
 pub(crate) const LIMIT: usize = 64 * 1024;
 
-/// The capacity a batch's buffer starts with (the allocator serves it from its small-object
-/// cache).
+/// The capacity a call's first batch buffer starts with (the allocator serves it from its
+/// small-object cache).
 const FIRST_CAPACITY: usize = 1024;
+
+/// The capacity a batch's buffer starts with: the largest batch of the call so far, or else room
+/// for 16 messages the size of the first (up to a full batch), so that a batch of large messages
+/// grows by reallocating (copying what it holds) at most a couple of times.
+fn first_capacity(peak: usize, first_len: impl FnOnce() -> usize) -> usize {
+    if peak > 0 {
+        return peak;
+    }
+    let framed = crate::framing::PREFIX_LEN.saturating_add(first_len());
+    framed
+        .saturating_mul(16)
+        .min(LIMIT.saturating_add(framed))
+        .max(FIRST_CAPACITY)
+}
+
+/// The unit a full batch is cut in ([`Outbox::take_whole_frames`]): 16 KiB, HTTP/2's default
+/// SETTINGS_MAX_FRAME_SIZE and what most peers keep (h2 cuts DATA frames at the peer's size).
+const FRAME: usize = 16 * 1024;
+
+/// A buffer left larger than this after a small batch is given back rather than kept for the
+/// rest of the call.
+const KEPT_CAPACITY: usize = 32 * 1024;
+
+/// A batch up to this size is copied out of the outbox's buffer, which stays for the next batch;
+/// a larger one is handed over whole, without a copy.
+const COPIED_BATCH: usize = 4 * 1024;
 
 /// Shared by a call's [`super::Sender`] (the handler's side) and the stream's task.
 #[derive(Debug, Default)]
@@ -68,6 +94,11 @@ struct State {
     error: Option<Status>,
     /// Client side: how the request stream ends, once the Sender said.
     end: Option<End>,
+    /// The largest batch handed over whole since the last small one (up to two [`LIMIT`]s):
+    /// the capacity the next buffer starts with, so that a handler that fills batches does not
+    /// grow each one again by reallocating (every doubling copies what is queued; for a stream
+    /// of 1 KiB messages, that was one more copy of every byte sent).
+    peak: usize,
 }
 
 /// How a client's request stream ends.
@@ -116,9 +147,7 @@ impl Outbox {
         max_message_size: usize,
     ) -> Result<(), Status> {
         loop {
-            // Registered before looking, so that a take between the look and the wait is seen.
-            let taken = self.taken.notified();
-            {
+            let taken = {
                 let mut state = self.lock();
                 if state.closed {
                     return Err(over(&state));
@@ -131,9 +160,8 @@ impl Outbox {
                 }
                 if state.messages.len() < LIMIT {
                     if state.messages.capacity() == 0 {
-                        // A batch usually holds several messages: start at a size that grows
-                        // rarely, rather than at one message's.
-                        state.messages.reserve(FIRST_CAPACITY);
+                        let capacity = first_capacity(state.peak, || message.encoded_len());
+                        state.messages.reserve(capacity);
                     }
                     crate::call::encode_message(
                         message,
@@ -145,7 +173,10 @@ impl Outbox {
                     self.queued.notify_one();
                     return Ok(());
                 }
-            }
+                // Full. Made while the state is locked, so the next take (which notifies after
+                // unlocking it) cannot be missed.
+                self.taken.notified()
+            };
             taken.await;
         }
     }
@@ -191,14 +222,66 @@ impl Outbox {
 
     /// Takes everything queued but the trailers, and lets a waiting sender go on.
     pub(crate) fn take(&self) -> Batch {
+        self.take_batch(false)
+    }
+
+    /// As [`Outbox::take`], but while the sender keeps the outbox full, only whole
+    /// [`FRAME`]s of messages: the rest stays queued, to go out at the head of the next batch,
+    /// and the outbox signals itself so that the stream's task looks again as soon as it has
+    /// sent these. Cut at the limit instead, each batch would end in a short DATA frame of its
+    /// own, one more write per batch.
+    ///
+    /// The rest is never held back for long: if the sender has not filled the outbox again by
+    /// the time the stream's task looks, that next take has no full batch to cut and takes it
+    /// all. Nothing is held back once the request stream is ending (client side).
+    pub(crate) fn take_whole_frames(&self) -> Batch {
+        self.take_batch(true)
+    }
+
+    fn take_batch(&self, whole_frames: bool) -> Batch {
         let mut state = self.lock();
+        let len = state.messages.len();
+        let cut = if whole_frames && len >= LIMIT && state.end.is_none() {
+            len - len % FRAME
+        } else {
+            len
+        };
+        let messages = if len <= COPIED_BATCH {
+            // A small copy, and the buffer is kept for the next batch: one allocation in all.
+            // Unless it is large: the handler has slowed down, so the call's past peak no longer
+            // tells the size of the next batches.
+            let messages = Bytes::copy_from_slice(&state.messages);
+            state.messages.clear();
+            if state.messages.capacity() > KEPT_CAPACITY {
+                state.messages = Vec::new();
+            }
+            state.peak = 0;
+            messages
+        } else {
+            if len <= 2 * LIMIT {
+                state.peak = state.peak.max(len);
+            }
+            let mut messages = std::mem::take(&mut state.messages);
+            if cut < len {
+                // The rest (less than a frame) is copied to the head of the next batch.
+                let capacity = state.peak.max(len - cut);
+                state.messages.reserve_exact(capacity);
+                state.messages.extend_from_slice(&messages[cut..]);
+                messages.truncate(cut);
+            }
+            Bytes::from(messages)
+        };
+        let rest = !state.messages.is_empty();
         let batch = Batch {
             encoding: state.encoding.take(),
             headers: state.headers.take(),
-            messages: Bytes::from(std::mem::take(&mut state.messages)),
+            messages,
             end: state.end,
         };
         drop(state);
+        if rest {
+            self.queued.notify_one();
+        }
         if !batch.messages.is_empty() {
             self.taken.notify_waiters();
         }
@@ -275,7 +358,7 @@ pub(crate) async fn pump_requests(
     deadline: Option<Instant>,
 ) {
     let result = loop {
-        let batch = outbox.take();
+        let batch = outbox.take_whole_frames();
         let sent = match batch.end {
             Some(End::Abandon) => break Ok(()),
             Some(End::Finish) => {
@@ -324,6 +407,7 @@ async fn sleep_until(deadline: Option<Instant>) {
 mod tests {
     use super::*;
     use crate::services::hello::HelloReply;
+    use std::time::Duration;
 
     fn reply(message: &str) -> HelloReply {
         HelloReply {
@@ -369,6 +453,62 @@ mod tests {
         assert!(outbox.take().messages.len() > LIMIT);
         pushing.await.unwrap().unwrap();
         assert_eq!(outbox.take().messages.len(), 5 + 6);
+    }
+
+    #[tokio::test]
+    async fn batch_buffers_are_sized_so_that_they_rarely_grow() {
+        let outbox = Outbox::default();
+        let message = reply(&"x".repeat(1000)); // 1,008 bytes framed
+        // The first batch starts with room for 16 such messages.
+        outbox.push(&message, None, usize::MAX).await.unwrap();
+        assert!(outbox.lock().messages.capacity() >= 16 * 1008);
+        while outbox.lock().messages.len() < LIMIT {
+            outbox.push(&message, None, usize::MAX).await.unwrap();
+        }
+        let full = outbox.take().messages.len();
+        // The next can fill up the same way without growing (no copy).
+        outbox.push(&message, None, usize::MAX).await.unwrap();
+        assert!(outbox.lock().messages.capacity() >= full);
+        // A small batch is copied out; a large buffer is not kept for a handler that slowed.
+        assert_eq!(outbox.take().messages.len(), 1008);
+        assert_eq!(outbox.lock().messages.capacity(), 0);
+        // Small messages: a small buffer, kept from batch to batch.
+        outbox.push(&reply("a"), None, 100).await.unwrap();
+        let small = outbox.lock().messages.capacity();
+        assert_eq!(small, FIRST_CAPACITY);
+        assert_eq!(outbox.take().messages.len(), 8);
+        assert_eq!(outbox.lock().messages.capacity(), small);
+        // A lone message larger than two batches says nothing about the next batch.
+        let huge = reply(&"x".repeat(3 * LIMIT));
+        outbox.push(&huge, None, usize::MAX).await.unwrap();
+        outbox.take();
+        outbox.push(&message, None, usize::MAX).await.unwrap();
+        assert!(outbox.lock().messages.capacity() < 2 * LIMIT);
+    }
+
+    #[tokio::test]
+    async fn a_full_outbox_is_taken_in_whole_frames_and_the_rest_soon_after() {
+        let outbox = Outbox::default();
+        let message = reply(&"x".repeat(1000)); // 1,008 bytes framed
+        while outbox.lock().messages.len() < LIMIT {
+            outbox.push(&message, None, usize::MAX).await.unwrap();
+        }
+        let queued = outbox.lock().messages.len();
+        let batch = outbox.take_whole_frames();
+        assert_eq!(batch.messages.len(), 4 * FRAME);
+        assert_eq!(&batch.messages[..5], b"\x00\x00\x00\x03\xeb");
+        // The rest is still queued, and the outbox said so: the stream's task looks again.
+        tokio::time::timeout(Duration::from_secs(5), outbox.wait_queued())
+            .await
+            .expect("the rest is signalled");
+        let rest = outbox.take_whole_frames().messages;
+        assert_eq!(rest.len(), queued - 4 * FRAME);
+        // A batch that is not full is never cut; nor one that ends the request stream.
+        while outbox.lock().messages.len() < LIMIT {
+            outbox.push(&message, None, usize::MAX).await.unwrap();
+        }
+        outbox.end(End::Finish);
+        assert_eq!(outbox.take_whole_frames().messages.len(), queued);
     }
 
     #[tokio::test]

@@ -198,8 +198,9 @@ impl Drop for CloseOnDrop<'_> {
     }
 }
 
-/// Sends what the outbox holds: the handler's choice of encoding and initial metadata, then
-/// the queued messages as one piece (h2 cuts it into DATA frames of the peer's frame size),
+/// Sends what the outbox holds (while the handler is running and keeps it full, in whole
+/// frames: [`Outbox::take_whole_frames`]): the handler's choice of encoding and initial
+/// metadata, then the queued messages as one piece (h2 cuts it into DATA frames of the peer's frame size),
 /// waiting for flow control, within the deadline.
 async fn send_batch(
     stream: &mut ServerStream,
@@ -208,7 +209,11 @@ async fn send_batch(
     timer: &mut Option<Pin<Box<Sleep>>>,
     last: Last,
 ) -> Result<(), Status> {
-    let Some(messages) = send_batch_now(stream, call, outbox.take(), last)? else {
+    let batch = match last {
+        Last::Yes => outbox.take(),
+        Last::No => outbox.take_whole_frames(),
+    };
+    let Some(messages) = send_batch_now(stream, call, batch, last)? else {
         return Ok(());
     };
     tokio::select! {
