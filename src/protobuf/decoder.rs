@@ -111,13 +111,19 @@ impl<'a> Decoder<'a> {
     /// A varint of up to 64 bits.
     ///
     /// Most varints are one byte (every key of a field below 16, every length below 128), so
-    /// that case is taken first, inline; longer ones go to quick-protobuf's `read_varint64`.
+    /// that case is taken first, inline, then two bytes (lengths up to 16 KiB); longer ones go
+    /// to quick-protobuf's `read_varint64`.
     #[inline]
     pub(crate) fn varint(&mut self) -> Result<u64, DecodeError> {
         match self.rest {
             [byte, tail @ ..] if *byte < 0x80 => {
                 self.rest = tail;
                 Ok(u64::from(*byte))
+            }
+            // The first byte has its continuation bit set (or the arm above took it).
+            [low, high, tail @ ..] if *high < 0x80 => {
+                self.rest = tail;
+                Ok(u64::from(low & 0x7f) | (u64::from(*high) << 7))
             }
             _ => self.long_varint(),
         }
@@ -437,5 +443,36 @@ impl<'a> Decoder<'a> {
     /// Wire type other than I64, or truncation.
     pub fn double(&mut self, value: &mut f64) -> Result<(), DecodeError> {
         self.field::<Double>(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn varint(bytes: &'static [u8]) -> (Result<u64, DecodeError>, usize) {
+        let src = Bytes::from_static(bytes);
+        let mut d = Decoder::new(&src);
+        let value = d.varint();
+        (value, d.rest.len())
+    }
+
+    #[test]
+    fn varints_of_one_two_and_more_bytes() {
+        assert_eq!(varint(b"\x01\xff"), (Ok(1), 1));
+        assert_eq!(varint(b"\x80\x01"), (Ok(128), 0));
+        assert_eq!(varint(b"\xac\x02\x07"), (Ok(300), 1));
+        assert_eq!(varint(b"\xff\x7f"), (Ok(16_383), 0));
+        // Not minimal, still valid: zero in two bytes.
+        assert_eq!(varint(b"\x80\x00"), (Ok(0), 0));
+        assert_eq!(varint(b"\x80\x80\x01"), (Ok(16_384), 0));
+        assert_eq!(
+            varint(b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"),
+            (Ok(u64::MAX), 0)
+        );
+        for truncated in [&b"\x80"[..], b"\x80\x80", b"\xff\xff\xff"] {
+            let src = Bytes::from_static(truncated);
+            assert!(Decoder::new(&src).varint().is_err(), "{truncated:?}");
+        }
     }
 }
