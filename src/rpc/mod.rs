@@ -357,6 +357,24 @@ pub(crate) async fn under_deadline<T>(
 
 // ===== Sender =====
 
+/// Server side, before the first headers or message of a call (`started` still false): queues
+/// the handler's choice of encoding, if it is not the default, for the Response-Headers to
+/// announce.
+fn start(
+    started: &mut bool,
+    encoding: Option<Encoding>,
+    default: Option<Encoding>,
+    outbox: &Outbox,
+) -> Result<(), Status> {
+    if !*started {
+        *started = true;
+        if encoding != default {
+            outbox.set_encoding(encoding)?;
+        }
+    }
+    Ok(())
+}
+
 #[derive(Debug)]
 enum Outbound {
     /// Server: messages go to the stream's task, which writes them with flow control.
@@ -443,8 +461,14 @@ impl<T: Message> Sender<T> {
     async fn send_with(&mut self, message: &T, encoding: Option<Encoding>) -> Result<(), Status> {
         match &mut self.outbound {
             Outbound::Server(outbox) => {
-                let outbox = outbox.clone();
-                self.start()?;
+                // The fields apart, so that the outbox is borrowed rather than its `Arc` cloned
+                // (two atomic operations a message).
+                start(
+                    &mut self.started,
+                    self.encoding,
+                    self.choice.default,
+                    outbox,
+                )?;
                 outbox.push(message, encoding, self.max_message_size).await
             }
             Outbound::Client(outbox) => {
@@ -471,21 +495,6 @@ impl<T: Message> Sender<T> {
         self.encoding
     }
 
-    /// Server side, before the first headers or message: queues the handler's choice of
-    /// encoding, if it is not the default, for the Response-Headers to announce.
-    fn start(&mut self) -> Result<(), Status> {
-        let Outbound::Server(outbox) = &self.outbound else {
-            return Ok(());
-        };
-        if !self.started {
-            self.started = true;
-            if self.encoding != self.choice.default {
-                outbox.set_encoding(self.encoding)?;
-            }
-        }
-        Ok(())
-    }
-
     /// Whether the call is over and sending can no longer succeed (server side: the client
     /// cancelled, or the deadline passed).
     pub fn is_closed(&self) -> bool {
@@ -508,8 +517,12 @@ impl<T: Message> Sender<T> {
         if self.started {
             return Ok(());
         }
-        let outbox = outbox.clone();
-        self.start()?;
+        start(
+            &mut self.started,
+            self.encoding,
+            self.choice.default,
+            outbox,
+        )?;
         outbox.set_headers(metadata)
     }
 

@@ -94,6 +94,9 @@ struct State {
     error: Option<Status>,
     /// Client side: how the request stream ends, once the Sender said.
     end: Option<End>,
+    /// `queued` was signalled since the last take: a sender need not signal it again (one
+    /// atomic operation less per message).
+    signalled: bool,
     /// The largest batch handed over whole since the last small one (up to two [`LIMIT`]s):
     /// the capacity the next buffer starts with, so that a handler that fills batches does not
     /// grow each one again by reallocating (every doubling copies what is queued; for a stream
@@ -169,8 +172,11 @@ impl Outbox {
                         max_message_size,
                         &mut state.messages,
                     )?;
+                    let signal = !std::mem::replace(&mut state.signalled, true);
                     drop(state);
-                    self.queued.notify_one();
+                    if signal {
+                        self.queued.notify_one();
+                    }
                     return Ok(());
                 }
                 // Full. Made while the state is locked, so the next take (which notifies after
@@ -272,6 +278,7 @@ impl Outbox {
             pool::share(messages)
         };
         let rest = !state.messages.is_empty();
+        state.signalled = rest;
         let batch = Batch {
             encoding: state.encoding.take(),
             headers: state.headers.take(),
