@@ -379,7 +379,7 @@ impl Channel {
                 .start(path, metadata.clone(), timeout, compression)
                 .await?;
             // The one message, with END_STREAM on its last DATA frame.
-            send_request(&mut body, data.clone()).await;
+            send_request(&mut body, data.clone());
             let refused = match response.headers().await {
                 Err(status) => {
                     tracing::debug!(%status, attempt, "no response headers");
@@ -509,8 +509,8 @@ impl Channel {
 /// Trailers-Only) and then reset the stream with NO_ERROR, and RFC 9113 §8.1 says "Clients MUST
 /// NOT discard responses as a result of receiving such a RST_STREAM". If the stream or the
 /// connection really failed, reading the response fails too, with the status that says why.
-async fn send_request(body: &mut RequestBody, data: bytes::Bytes) {
-    if let Err(status) = body.send_last(data).await {
+fn send_request(body: &mut RequestBody, data: bytes::Bytes) {
+    if let Err(status) = body.send_final(data) {
         tracing::debug!(%status, "the request was not sent in full; the response tells why");
     }
 }

@@ -212,6 +212,16 @@ impl RequestBody {
         self.finished = true;
         send_data(&mut self.stream, data, true).await
     }
+
+    /// Sends the whole request of a unary or server-streaming call, with END_STREAM, handed to
+    /// `h2` at once: it is encoded already, so waiting for flow control would bound no memory
+    /// (as for a server's final messages, `ServerStream::send_final_messages`).
+    pub(crate) fn send_final(&mut self, data: Bytes) -> Result<(), Status> {
+        self.finished = true;
+        self.stream
+            .send_data(data, true)
+            .map_err(|e| status_from_h2(&e))
+    }
 }
 
 impl Drop for RequestBody {

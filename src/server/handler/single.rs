@@ -39,7 +39,10 @@ where
         };
         let mut handler = Box::pin((self.0)(request));
         match CatchUnwind(handler.as_mut()).poll_now(cx) {
-            Poll::Ready(outcome) => finish_single(stream, ServerCall::new(), outcome, plan),
+            Poll::Ready(outcome) => {
+                finish_single(stream, ServerCall::new(), outcome, plan);
+                None
+            }
             Poll::Pending => Some(Box::pin(respond_single(stream, plan, move || handler))),
         }
     }
@@ -95,20 +98,17 @@ async fn respond_single<Resp, Fut>(
             }
         }
     };
-    if let Some(sending) = finish_single(stream, call, outcome, plan) {
-        sending.await;
-    }
+    finish_single(stream, call, outcome, plan);
 }
 
 /// Ends a unary or client-streaming call whose handler has finished: the response and OK, or
-/// the error status. Returns a future only for a response too large to hand to `h2` at once
-/// ([`ServerStream::send_small_message`]), which waits for flow control.
+/// the error status, all handed to `h2` at once ([`ServerStream::send_final_messages`]).
 fn finish_single<Resp: Message>(
     mut stream: ServerStream,
     mut call: ServerCall,
     outcome: Outcome<Response<Resp>>,
     plan: CallPlan,
-) -> Option<BoxFuture<()>> {
+) {
     let status = match outcome {
         Ok(Ok(response)) => {
             let encoding = plan.compression.resolve(response.compressed());
@@ -122,21 +122,11 @@ fn finish_single<Resp: Message>(
                 &mut buf,
             )
             .and_then(|()| stream.send_headers(&mut call, metadata))
-            .and_then(|()| stream.send_small_message(&mut call, buf));
+            .and_then(|()| stream.send_final_messages(&mut call, buf));
             match sent {
-                Ok(None) => {
+                Ok(()) => {
                     stream.send_ok(&mut call, trailers);
-                    return None;
-                }
-                Ok(Some(large)) => {
-                    return Some(Box::pin(async move {
-                        match stream.send_messages(&mut call, large).await {
-                            Ok(()) => stream.send_ok(&mut call, trailers),
-                            Err(status) => {
-                                tracing::debug!(%status, "could not send the response");
-                            }
-                        }
-                    }));
+                    return;
                 }
                 // Nothing was sent yet if encoding failed (e.g. the message is over the send
                 // limit); otherwise the stream is gone and this status goes nowhere.
@@ -147,5 +137,4 @@ fn finish_single<Resp: Message>(
         Err(panic) => panic_status(panic),
     };
     stream.send_status(&mut call, &status);
-    None
 }

@@ -52,37 +52,18 @@ where
                 move || handler,
             )));
         };
-        // Done in one poll: what it queued goes out now if it is small, with the status.
+        // Done in one poll: what it queued goes out now, with the status.
         let mut call = ServerCall::new();
         call.set_encoding(plan.compression.default);
         let batch = outbox.take();
         outbox.close();
-        let large = match send_batch_now(&mut stream, &mut call, batch, Last::Yes) {
-            Ok(large) => large,
-            Err(status) => {
-                tracing::debug!(%status, "could not send a response message");
-                return None;
-            }
-        };
-        let trailers = outbox.take_trailers();
-        match large {
-            None => {
-                end_streaming(&mut stream, &mut call, outcome, trailers);
-                None
-            }
-            Some(large) => Some(Box::pin(async move {
-                let mut timer = plan.timer();
-                let sent = tokio::select! {
-                    biased;
-                    sent = stream.send_messages(&mut call, large) => sent,
-                    () = expired(&mut timer) => Err(deadline_status()),
-                };
-                match sent {
-                    Ok(()) => end_streaming(&mut stream, &mut call, outcome, trailers),
-                    Err(status) => tracing::debug!(%status, "could not send a response message"),
-                }
-            })),
+        if let Err(status) = send_last_batch(&mut stream, &mut call, batch) {
+            tracing::debug!(%status, "could not send a response message");
+            return None;
         }
+        let trailers = outbox.take_trailers();
+        end_streaming(&mut stream, &mut call, outcome, trailers);
+        None
     }
 }
 
@@ -198,10 +179,11 @@ impl Drop for CloseOnDrop<'_> {
     }
 }
 
-/// Sends what the outbox holds (while the handler is running and keeps it full, in whole
-/// frames: [`Outbox::take_whole_frames`]): the handler's choice of encoding and initial
-/// metadata, then the queued messages as one piece (h2 cuts it into DATA frames of the peer's frame size),
-/// waiting for flow control, within the deadline.
+/// Sends what the outbox holds: the handler's choice of encoding and initial metadata, then the
+/// queued messages as one piece (h2 cuts it into DATA frames of the peer's frame size). While
+/// the handler runs, that is whole frames of a full outbox ([`Outbox::take_whole_frames`]),
+/// waiting for flow control within the deadline; once it has returned, everything, at once
+/// ([`send_last_batch`]).
 async fn send_batch(
     stream: &mut ServerStream,
     call: &mut ServerCall,
@@ -209,13 +191,13 @@ async fn send_batch(
     timer: &mut Option<Pin<Box<Sleep>>>,
     last: Last,
 ) -> Result<(), Status> {
-    let batch = match last {
-        Last::Yes => outbox.take(),
-        Last::No => outbox.take_whole_frames(),
-    };
-    let Some(messages) = send_batch_now(stream, call, batch, last)? else {
+    if last == Last::Yes {
+        return send_last_batch(stream, call, outbox.take());
+    }
+    let messages = send_batch_head(stream, call, outbox.take_whole_frames())?;
+    if messages.is_empty() {
         return Ok(());
-    };
+    }
     tokio::select! {
         biased;
         sent = stream.send_messages(call, messages) => sent,
@@ -223,30 +205,35 @@ async fn send_batch(
     }
 }
 
-/// What of a batch can go out without waiting: the handler's encoding choice, the initial
-/// metadata and, for the last batch, messages small enough to hand to `h2` at once
-/// ([`ServerStream::send_small_message`]). Returns the messages still to send with flow
-/// control.
-fn send_batch_now(
+/// Sends the last batch of a call whose handler has returned, all of it handed to `h2` at once
+/// ([`ServerStream::send_final_messages`]): nothing more will be queued, so there is nothing
+/// left to hold back.
+fn send_last_batch(
     stream: &mut ServerStream,
     call: &mut ServerCall,
     batch: Batch,
-    last: Last,
-) -> Result<Option<Bytes>, Status> {
+) -> Result<(), Status> {
+    let messages = send_batch_head(stream, call, batch)?;
+    if messages.is_empty() {
+        return Ok(());
+    }
+    stream.send_final_messages(call, messages)
+}
+
+/// What goes out before a batch's messages: the handler's encoding choice and the initial
+/// metadata. Returns the messages.
+fn send_batch_head(
+    stream: &mut ServerStream,
+    call: &mut ServerCall,
+    batch: Batch,
+) -> Result<Bytes, Status> {
     if let Some(encoding) = batch.encoding {
         call.set_encoding(encoding);
     }
     if let Some(metadata) = batch.headers {
         stream.send_headers(call, metadata)?;
     }
-    let messages = batch.messages;
-    if messages.is_empty() {
-        return Ok(None);
-    }
-    match last {
-        Last::Yes => stream.send_small_message(call, messages),
-        Last::No => Ok(Some(messages)),
-    }
+    Ok(batch.messages)
 }
 
 /// Whether a batch is the last of its call (the handler has returned).
