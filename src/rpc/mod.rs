@@ -437,7 +437,7 @@ impl<T: Message> Sender<T> {
 
     /// Sends one message, compressed if the call compresses this direction
     /// ([`Sender::encoding`]): frames it onto the call's outbox, which the task that owns the
-    /// HTTP/2 stream empties into `h2` whenever it runs. Waits while 64 KiB are queued there
+    /// HTTP/2 stream empties into `h2` whenever it runs. Waits while 32 KiB are queued there
     /// (the peer's flow-control window is full, or the network is slower than the sender).
     ///
     /// # Errors
