@@ -16,6 +16,7 @@ use crate::transport::client::{RequestBody, ResponseBody};
 use crate::transport::recv::RecvBody;
 
 mod outbox;
+mod pool;
 
 use outbox::End;
 pub(crate) use outbox::{Batch, Outbox};

@@ -168,7 +168,7 @@ impl Outbox {
                 if state.messages.len() < LIMIT {
                     if state.messages.capacity() == 0 {
                         let capacity = first_capacity(state.peak, || message.encoded_len());
-                        state.messages = pool::take(capacity);
+                        state.messages = super::pool::take(capacity);
                     }
                     crate::call::encode_message(
                         message,
@@ -279,7 +279,7 @@ impl Outbox {
                 state.messages.extend_from_slice(&messages[cut..]);
                 messages.truncate(cut);
             }
-            pool::share(messages)
+            super::pool::share(messages)
         };
         let rest = !state.messages.is_empty();
         state.signalled = rest;
@@ -411,72 +411,6 @@ async fn sleep_until(deadline: Option<Instant>) {
     match deadline {
         Some(deadline) => tokio::time::sleep_until(deadline).await,
         None => std::future::pending().await,
-    }
-}
-
-/// The buffers of full batches, recycled on each thread.
-///
-/// A full batch is handed to `h2` whole, and `h2` drops it once written. Given back to the
-/// allocator, the batch buffers made the heap grow and shrink all the time (each regrowth a run of
-/// page faults on fresh pages, and the data copied into cold memory); here the buffer goes back
-/// to a small pool of the thread that drops it instead, and the next batch takes it from there.
-mod pool {
-    use std::cell::RefCell;
-
-    use bytes::Bytes;
-
-    use super::LIMIT;
-
-    /// Buffers kept per thread, at most.
-    const KEPT: usize = 16;
-
-    /// The largest buffer kept: a batch is at most a message over [`LIMIT`], and rarely more.
-    const LARGEST: usize = 2 * LIMIT;
-
-    thread_local! {
-        static FREE: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
-    }
-
-    /// An empty buffer of at least `capacity` bytes: a recycled one if the last one given back
-    /// is large enough, or else a new one.
-    pub(super) fn take(capacity: usize) -> Vec<u8> {
-        let recycled = FREE.with_borrow_mut(|free| match free.last() {
-            Some(last) if last.capacity() >= capacity => free.pop(),
-            _ => None,
-        });
-        recycled.unwrap_or_else(|| Vec::with_capacity(capacity))
-    }
-
-    /// `buffer` as a `Bytes` that gives the buffer back to the pool when the last piece of it
-    /// is dropped.
-    pub(super) fn share(buffer: Vec<u8>) -> Bytes {
-        Bytes::from_owner(Recycled(buffer))
-    }
-
-    struct Recycled(Vec<u8>);
-
-    impl AsRef<[u8]> for Recycled {
-        fn as_ref(&self) -> &[u8] {
-            &self.0
-        }
-    }
-
-    impl Drop for Recycled {
-        fn drop(&mut self) {
-            let mut buffer = std::mem::take(&mut self.0);
-            if buffer.capacity() > LARGEST {
-                return;
-            }
-            buffer.clear();
-            // `try_with`: a thread being torn down has no pool left to give it to.
-            let _ = FREE.try_with(|free| {
-                if let Ok(mut free) = free.try_borrow_mut()
-                    && free.len() < KEPT
-                {
-                    free.push(buffer);
-                }
-            });
-        }
     }
 }
 
