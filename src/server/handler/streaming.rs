@@ -129,7 +129,7 @@ async fn respond_streaming<Fut>(
             // The handler first: what it queues in this poll goes out in the same batch.
             result = &mut handler => break result,
             () = outbox.wait_queued() => {
-                if let Err(status) = send_batch(&mut stream, &mut call, &outbox, &mut timer, Last::No).await {
+                if let Err(status) = send_batch(&mut stream, &mut call, &outbox, &mut timer).await {
                     tracing::debug!(%status, "could not send a response message");
                     return;
                 }
@@ -137,11 +137,8 @@ async fn respond_streaming<Fut>(
         }
     };
     // The handler is done: what it queued still goes out, before the status. Nothing more
-    // can be queued, so a small rest goes to `h2` at once, as a unary response does.
-    if send_batch(&mut stream, &mut call, &outbox, &mut timer, Last::Yes)
-        .await
-        .is_err()
-    {
+    // can be queued, so the rest goes to `h2` at once, as a unary response does.
+    if send_last_batch(&mut stream, &mut call, outbox.take()).is_err() {
         return;
     }
     let trailers = outbox.take_trailers();
@@ -179,21 +176,17 @@ impl Drop for CloseOnDrop<'_> {
     }
 }
 
-/// Sends what the outbox holds: the handler's choice of encoding and initial metadata, then the
-/// queued messages as one piece (h2 cuts it into DATA frames of the peer's frame size). While
-/// the handler runs, that is whole frames of a full outbox ([`Outbox::take_whole_frames`]),
-/// waiting for flow control within the deadline; once it has returned, everything, at once
-/// ([`send_last_batch`]).
+/// While the handler runs, sends what the outbox holds: the handler's choice of encoding and
+/// initial metadata, then the queued messages as one piece (h2 cuts it into DATA frames of the
+/// peer's frame size; a full outbox is taken in whole frames, [`Outbox::take_whole_frames`]),
+/// waiting for flow control within the deadline. Once the handler has returned, the rest goes
+/// with [`send_last_batch`].
 async fn send_batch(
     stream: &mut ServerStream,
     call: &mut ServerCall,
     outbox: &Outbox,
     timer: &mut Option<Pin<Box<Sleep>>>,
-    last: Last,
 ) -> Result<(), Status> {
-    if last == Last::Yes {
-        return send_last_batch(stream, call, outbox.take());
-    }
     let messages = send_batch_head(stream, call, outbox.take_whole_frames())?;
     if messages.is_empty() {
         return Ok(());
@@ -234,11 +227,4 @@ fn send_batch_head(
         stream.send_headers(call, metadata)?;
     }
     Ok(batch.messages)
-}
-
-/// Whether a batch is the last of its call (the handler has returned).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Last {
-    Yes,
-    No,
 }
