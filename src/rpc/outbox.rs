@@ -58,7 +58,7 @@ fn first_capacity(peak: usize, first_len: impl FnOnce() -> usize) -> usize {
 
 /// The unit a full batch is cut in ([`Outbox::take_whole_frames`]): 16 KiB, HTTP/2's default
 /// SETTINGS_MAX_FRAME_SIZE and what most peers keep (h2 cuts DATA frames at the peer's size).
-const FRAME: usize = 16 * 1024;
+pub(crate) const FRAME: usize = 16 * 1024;
 
 /// A buffer left larger than this after a small batch is given back rather than kept for the
 /// rest of the call.
@@ -274,8 +274,9 @@ impl Outbox {
             let mut messages = std::mem::take(&mut state.messages);
             if cut < len {
                 // The rest (less than a frame) is copied to the head of the next batch.
-                let capacity = state.peak.max(len - cut);
-                state.messages.reserve_exact(capacity);
+                // The next buffer comes from the pool, as in `push`: one from the allocator
+                // per batch made the heap grow and shrink (page faults on fresh pages).
+                state.messages = super::pool::take(state.peak.max(len - cut));
                 state.messages.extend_from_slice(&messages[cut..]);
                 messages.truncate(cut);
             }

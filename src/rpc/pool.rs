@@ -4,35 +4,45 @@
 //! allocator, the batch buffers made the heap grow and shrink all the time (each regrowth a run of
 //! page faults on fresh pages, and the data copied into cold memory); here the buffer goes back
 //! to a small pool of the thread that drops it instead, and the next batch takes it from there.
+//!
+//! Every pooled buffer has one size, [`SIZE`]: room for a full batch ([`LIMIT`] queued plus the
+//! message that crossed it, up to a frame). Buffers sized to each call's needs missed the pool
+//! whenever the next need was a few bytes larger than the buffer on top, and a buffer that a
+//! batch outgrew was reallocated out of it.
 
 use std::cell::RefCell;
 
 use bytes::Bytes;
 
-use super::outbox::LIMIT;
+use super::outbox::{FRAME, LIMIT};
 
-/// Buffers kept per thread, at most.
+/// Buffers kept per thread, at most (16 × 48 KiB).
 const KEPT: usize = 16;
 
-/// The largest buffer kept: a batch is at most a message over [`LIMIT`], and rarely more.
-const LARGEST: usize = 2 * LIMIT;
+/// The one size of a pooled buffer: a full batch, [`LIMIT`] queued and the message that crossed
+/// it, for messages up to a [`FRAME`].
+pub(crate) const SIZE: usize = LIMIT + FRAME;
+
+/// Needs up to this size get a buffer of their own from the allocator (its small-object caches
+/// serve them well) rather than a pooled [`SIZE`] one.
+const SMALL: usize = 4 * 1024;
 
 thread_local! {
     static FREE: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
 }
 
-/// An empty buffer of at least `capacity` bytes: a recycled one if the last one given back
-/// is large enough, or else a new one.
+/// An empty buffer of at least `capacity` bytes: a pooled one of [`SIZE`] bytes for a need
+/// between [`SMALL`] and [`SIZE`] (a new one if the pool is empty), or else one of its own.
 pub(crate) fn take(capacity: usize) -> Vec<u8> {
-    let recycled = FREE.with_borrow_mut(|free| match free.last() {
-        Some(last) if last.capacity() >= capacity => free.pop(),
-        _ => None,
-    });
-    recycled.unwrap_or_else(|| Vec::with_capacity(capacity))
+    if capacity <= SMALL || capacity > SIZE {
+        return Vec::with_capacity(capacity);
+    }
+    FREE.with_borrow_mut(Vec::pop)
+        .unwrap_or_else(|| Vec::with_capacity(SIZE))
 }
 
 /// `buffer` as a `Bytes` that gives the buffer back to the pool when the last piece of it
-/// is dropped.
+/// is dropped, if it has the pool's size.
 pub(crate) fn share(buffer: Vec<u8>) -> Bytes {
     Bytes::from_owner(Recycled(buffer))
 }
@@ -48,7 +58,7 @@ impl AsRef<[u8]> for Recycled {
 impl Drop for Recycled {
     fn drop(&mut self) {
         let mut buffer = std::mem::take(&mut self.0);
-        if buffer.capacity() > LARGEST {
+        if buffer.capacity() != SIZE {
             return;
         }
         buffer.clear();
@@ -67,24 +77,42 @@ impl Drop for Recycled {
 mod tests {
     use super::*;
 
+    fn pooled() -> usize {
+        FREE.with_borrow(Vec::len)
+    }
+
     #[test]
     fn a_batch_comes_back_once_its_last_piece_is_dropped() {
-        let mut buffer = take(1000);
-        buffer.extend_from_slice(&[7; 1000]);
+        let mut buffer = take(10_000);
+        assert_eq!(buffer.capacity(), SIZE);
+        buffer.extend_from_slice(&[7; 10_000]);
         let address = buffer.as_ptr();
         let batch = share(buffer);
         let piece = batch.slice(500..);
         drop(batch);
-        // Still in use by `piece`: a new buffer.
-        let other = take(1000);
-        assert_ne!(other.as_ptr(), address);
+        assert_eq!(pooled(), 0, "still in use by `piece`");
         drop(piece);
-        let again = take(1000);
+        assert_eq!(pooled(), 1);
+        // Any need up to SIZE takes it, emptied.
+        let again = take(SIZE);
         assert_eq!(again.as_ptr(), address);
         assert!(again.is_empty());
-        // Too small for what is asked: not taken.
-        drop(share(again));
-        let larger = take(4000);
-        assert_ne!(larger.as_ptr(), address);
+        assert_eq!(pooled(), 0);
+    }
+
+    #[test]
+    fn small_large_and_outgrown_buffers_are_not_pooled() {
+        let small = take(100);
+        assert!(small.capacity() < SIZE);
+        let large = take(SIZE + 1);
+        assert!(large.capacity() > SIZE);
+        let mut outgrown = take(SMALL + 1);
+        outgrown.extend_from_slice(&vec![1; SIZE + 1]);
+        for buffer in [small, large, outgrown] {
+            drop(share(buffer));
+        }
+        assert_eq!(pooled(), 0);
+        drop(share(take(SIZE)));
+        assert_eq!(pooled(), 1);
     }
 }
