@@ -152,7 +152,7 @@
 
 use std::fmt;
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 
 use crate::protobuf::{EncodeBuf, Encoder, Message};
 
@@ -258,14 +258,23 @@ pub fn encode_message<M: Message, B: EncodeBuf>(
     dst: &mut B,
     max_message_size: usize,
 ) -> Result<(), FramingError> {
-    let len = message.encoded_len();
+    encode_message_of_len(message, message.encoded_len(), dst, max_message_size)
+}
+
+/// [`encode_message`] for a caller that has `message`'s `encoded_len()` already.
+pub(crate) fn encode_message_of_len<M: Message, B: EncodeBuf>(
+    message: &M,
+    len: usize,
+    dst: &mut B,
+    max_message_size: usize,
+) -> Result<(), FramingError> {
     let length_field = message_length(len, max_message_size)?;
     dst.reserve_for(PREFIX_LEN.saturating_add(len));
     put_prefix(dst, false, length_field);
-    let body_start = dst.remaining_mut();
+    let body_start = dst.written_len();
     message.encode_fields(&mut Encoder::new(dst));
     debug_assert_eq!(
-        body_start - dst.remaining_mut(),
+        dst.written_len() - body_start,
         len,
         "encoded_len() disagrees with what encode_fields() wrote"
     );
@@ -297,7 +306,7 @@ pub fn encode_payload<B: EncodeBuf>(
     let length_field = message_length(payload.len(), max_message_size)?;
     dst.reserve_for(PREFIX_LEN.saturating_add(payload.len()));
     put_prefix(dst, compressed, length_field);
-    dst.put_slice(payload);
+    dst.append(payload);
     Ok(())
 }
 
@@ -317,9 +326,9 @@ fn message_length(len: usize, max_message_size: usize) -> Result<u32, FramingErr
 }
 
 /// Writes the five prefix bytes.
-fn put_prefix(dst: &mut impl BufMut, compressed: bool, length_field: u32) {
-    dst.put_u8(u8::from(compressed));
-    dst.put_u32(length_field); // big-endian, as the spec says
+fn put_prefix(dst: &mut impl EncodeBuf, compressed: bool, length_field: u32) {
+    dst.push_byte(u8::from(compressed));
+    dst.append(&length_field.to_be_bytes()); // big-endian, as the spec says
 }
 
 // ===== Deframer =====

@@ -31,7 +31,9 @@ pub use method::MethodPath;
 
 use crate::compression::{DecompressError, Encoding};
 use crate::framing::{self, FramingError};
-use crate::protobuf::{DecodeError, Message};
+use bytes::Bytes;
+
+use crate::protobuf::{DecodeError, MIN_SPLICED, Message, SplicedBuf, spliced_len};
 use crate::status::{Code, Status};
 
 /// `content-type` of every gRPC request and response; `application/grpc+proto` and other
@@ -94,6 +96,63 @@ pub fn encode_message<M: Message>(
     encoding.compress(&plain, &mut compressed);
     framing::encode_payload(true, &compressed, dst, max_message_size)
         .map_err(|e| framing_status(&e))
+}
+
+/// One message framed for sending whole: one buffer, or, for a message with large `bytes`
+/// fields, the pieces of a [`SplicedBuf`] (which keep those fields by reference), to be sent one
+/// after the other.
+#[derive(Debug, Clone)]
+pub enum Framed {
+    /// The Length-Prefixed-Message in one buffer.
+    Whole(Bytes),
+    /// The Length-Prefixed-Message in pieces; none is empty.
+    Spliced(Vec<Bytes>),
+}
+
+impl Framed {
+    /// The pieces, in order.
+    pub fn pieces(&self) -> &[Bytes] {
+        match self {
+            Self::Whole(bytes) => std::slice::from_ref(bytes),
+            Self::Spliced(pieces) => pieces,
+        }
+    }
+}
+
+/// `message` as a [`Framed`] Length-Prefixed-Message, as [`encode_message`] frames it: in
+/// pieces if it is sent uncompressed and has `bytes` payloads of [`MIN_SPLICED`] bytes or
+/// more, which are then sent from where they are rather than copied (a 1 MiB response costs
+/// no 1 MiB buffer); in one buffer otherwise.
+///
+/// # Errors
+/// As [`encode_message`].
+pub fn encode_framed<M: Message>(
+    message: &M,
+    encoding: Option<Encoding>,
+    max_message_size: usize,
+) -> Result<Framed, Status> {
+    if encoding.and_then(Encoding::compressed).is_none() {
+        let len = message.encoded_len();
+        let spliced = if len >= MIN_SPLICED {
+            spliced_len(message)
+        } else {
+            0
+        };
+        let written = framing::PREFIX_LEN.saturating_add(len.saturating_sub(spliced));
+        let result = if spliced > 0 {
+            let mut buf = SplicedBuf::with_capacity(written);
+            framing::encode_message_of_len(message, len, &mut buf, max_message_size)
+                .map(|()| Framed::Spliced(buf.into_pieces()))
+        } else {
+            let mut buf = Vec::with_capacity(written);
+            framing::encode_message_of_len(message, len, &mut buf, max_message_size)
+                .map(|()| Framed::Whole(buf.into()))
+        };
+        return result.map_err(|e| framing_status(&e));
+    }
+    let mut buf = Vec::new();
+    encode_message(message, encoding, max_message_size, &mut buf)?;
+    Ok(Framed::Whole(buf.into()))
 }
 
 /// The status for a message that could not be decoded: INTERNAL (statuscodes.md, "Error

@@ -24,6 +24,7 @@ use tokio::time::Instant;
 
 pub use backoff::Backoff;
 
+use crate::call::Framed;
 use crate::call::client::{RequestCompression, request_headers, response_cardinality};
 use crate::compression::{Encoding, EncodingSet};
 use crate::framing::DEFAULT_MAX_MESSAGE_SIZE;
@@ -371,7 +372,7 @@ impl Channel {
         metadata: &Metadata,
         timeout: Option<Duration>,
         compression: RequestCompression,
-        data: bytes::Bytes,
+        data: Framed,
     ) -> Result<ResponseBody, Status> {
         let mut attempt = 0;
         loop {
@@ -379,7 +380,7 @@ impl Channel {
                 .start(path, metadata.clone(), timeout, compression)
                 .await?;
             // The one message, with END_STREAM on its last DATA frame.
-            send_request(&mut body, data.clone());
+            send_request(&mut body, &data);
             let refused = match response.headers().await {
                 Err(status) => {
                     tracing::debug!(%status, attempt, "no response headers");
@@ -398,11 +399,9 @@ impl Channel {
         &self,
         message: &M,
         encoding: Option<Encoding>,
-    ) -> Result<bytes::Bytes, Status> {
-        let mut buf = Vec::new();
+    ) -> Result<Framed, Status> {
         let limit = self.inner.config.max_send_message_size;
-        crate::call::encode_message(message, encoding, limit, &mut buf)?;
-        Ok(bytes::Bytes::from(buf))
+        crate::call::encode_framed(message, encoding, limit)
     }
 
     /// A unary call: one request, one response.
@@ -509,7 +508,7 @@ impl Channel {
 /// Trailers-Only) and then reset the stream with NO_ERROR, and RFC 9113 §8.1 says "Clients MUST
 /// NOT discard responses as a result of receiving such a RST_STREAM". If the stream or the
 /// connection really failed, reading the response fails too, with the status that says why.
-fn send_request(body: &mut RequestBody, data: bytes::Bytes) {
+fn send_request(body: &mut RequestBody, data: &Framed) {
     if let Err(status) = body.send_final(data) {
         tracing::debug!(%status, "the request was not sent in full; the response tells why");
     }

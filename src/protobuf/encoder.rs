@@ -180,17 +180,28 @@ pub trait FieldSink {
 
 // ===== Encoder =====
 
-/// A buffer an [`Encoder`] can append to: `Vec<u8>` (the fast one: a byte is a `push`) or
-/// `BytesMut`.
-pub trait EncodeBuf: BufMut {
+/// A buffer an [`Encoder`] can append to: `Vec<u8>` (the fast one: a byte is a `push`),
+/// `BytesMut`, or a [`SplicedBuf`](super::SplicedBuf), which keeps large `bytes` fields by
+/// reference instead of copying them.
+pub trait EncodeBuf {
     /// Makes room for `additional` more bytes, so that encoding does not reallocate.
     fn reserve_for(&mut self, additional: usize);
 
     /// Appends one byte (varints are written a byte at a time).
+    fn push_byte(&mut self, byte: u8);
+
+    /// Appends `bytes`.
+    fn append(&mut self, bytes: &[u8]);
+
+    /// Appends the payload of a `bytes` field. A buffer that can keep it by reference does;
+    /// the others copy it.
     #[inline]
-    fn push_byte(&mut self, byte: u8) {
-        self.put_u8(byte);
+    fn append_shared(&mut self, bytes: &Bytes) {
+        self.append(bytes);
     }
+
+    /// How many bytes were appended so far, in all.
+    fn written_len(&self) -> usize;
 }
 
 impl EncodeBuf for Vec<u8> {
@@ -202,11 +213,34 @@ impl EncodeBuf for Vec<u8> {
     fn push_byte(&mut self, byte: u8) {
         self.push(byte);
     }
+
+    #[inline]
+    fn append(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+
+    fn written_len(&self) -> usize {
+        self.len()
+    }
 }
 
 impl EncodeBuf for BytesMut {
     fn reserve_for(&mut self, additional: usize) {
         self.reserve(additional);
+    }
+
+    #[inline]
+    fn push_byte(&mut self, byte: u8) {
+        self.put_u8(byte);
+    }
+
+    #[inline]
+    fn append(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+
+    fn written_len(&self) -> usize {
+        self.len()
     }
 }
 
@@ -240,37 +274,37 @@ impl<B: EncodeBuf> WriterBackend for Backend<'_, B> {
     }
     #[inline]
     fn pb_write_u32(&mut self, x: u32) -> quick_protobuf::Result<()> {
-        self.0.put_u32_le(x);
+        self.0.append(&x.to_le_bytes());
         Ok(())
     }
     #[inline]
     fn pb_write_i32(&mut self, x: i32) -> quick_protobuf::Result<()> {
-        self.0.put_i32_le(x);
+        self.0.append(&x.to_le_bytes());
         Ok(())
     }
     #[inline]
     fn pb_write_f32(&mut self, x: f32) -> quick_protobuf::Result<()> {
-        self.0.put_f32_le(x);
+        self.0.append(&x.to_le_bytes());
         Ok(())
     }
     #[inline]
     fn pb_write_u64(&mut self, x: u64) -> quick_protobuf::Result<()> {
-        self.0.put_u64_le(x);
+        self.0.append(&x.to_le_bytes());
         Ok(())
     }
     #[inline]
     fn pb_write_i64(&mut self, x: i64) -> quick_protobuf::Result<()> {
-        self.0.put_i64_le(x);
+        self.0.append(&x.to_le_bytes());
         Ok(())
     }
     #[inline]
     fn pb_write_f64(&mut self, x: f64) -> quick_protobuf::Result<()> {
-        self.0.put_f64_le(x);
+        self.0.append(&x.to_le_bytes());
         Ok(())
     }
     #[inline]
     fn pb_write_all(&mut self, buf: &[u8]) -> quick_protobuf::Result<()> {
-        self.0.put_slice(buf);
+        self.0.append(buf);
         Ok(())
     }
 }
@@ -300,31 +334,32 @@ impl<'a, B: EncodeBuf> Encoder<'a, B> {
         }
     }
 
-    /// A singular `string` or `bytes` field, left out when empty. With a one-byte key and a
-    /// length below 128 (the common case), key and length go in as one two-byte append.
+    /// The key and length of a singular `string` or `bytes` field of `len` bytes (not 0). With a
+    /// one-byte key and a length below 128 (the common case), they go in as one two-byte append.
     #[inline(always)]
-    fn len_field(&mut self, number: u32, payload: &[u8]) {
-        if payload.is_empty() {
-            return;
-        }
-        match (
-            u8::try_from(WireType::Len.key(number)),
-            u8::try_from(payload.len()),
-        ) {
-            (Ok(key), Ok(len)) if key < 0x80 && len < 0x80 => self.buf.put_slice(&[key, len]),
+    fn len_field_head(&mut self, number: u32, len: usize) {
+        match (u8::try_from(WireType::Len.key(number)), u8::try_from(len)) {
+            (Ok(key), Ok(len)) if key < 0x80 && len < 0x80 => self.buf.append(&[key, len]),
             _ => {
                 self.key(number, WireType::Len);
-                self.len_prefix(payload.len());
+                self.len_prefix(len);
             }
         }
-        self.buf.put_slice(payload);
     }
 
     /// A LEN payload: its length, then its bytes in one append.
     #[inline(always)]
     pub(crate) fn len_delimited(&mut self, payload: &[u8]) {
         self.len_prefix(payload.len());
-        self.buf.put_slice(payload);
+        self.buf.append(payload);
+    }
+
+    /// A `bytes` payload: its length, then the bytes, which the buffer may keep by reference
+    /// ([`EncodeBuf::append_shared`]).
+    #[inline(always)]
+    pub(crate) fn len_delimited_shared(&mut self, payload: &Bytes) {
+        self.len_prefix(payload.len());
+        self.buf.append_shared(payload);
     }
 }
 
@@ -344,11 +379,18 @@ impl<B: EncodeBuf> FieldSink for Encoder<'_, B> {
     // The two shortcuts that take `len_field`'s fast path; the bytes are those of `field`.
     #[inline(always)]
     fn string(&mut self, number: u32, value: &Text) {
-        self.len_field(number, value.as_bytes());
+        let bytes = value.as_bytes();
+        if !bytes.is_empty() {
+            self.len_field_head(number, bytes.len());
+            self.buf.append(bytes);
+        }
     }
     #[inline(always)]
     fn bytes(&mut self, number: u32, value: &Bytes) {
-        self.len_field(number, value);
+        if !value.is_empty() {
+            self.len_field_head(number, value.len());
+            self.buf.append_shared(value);
+        }
     }
 }
 

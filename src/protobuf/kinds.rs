@@ -24,6 +24,13 @@ pub trait Kind {
     fn value_len(value: &Self::Value) -> usize;
     /// Writes `value` (with its length prefix for LEN kinds).
     fn encode_value<B: EncodeBuf>(value: &Self::Value, e: &mut Encoder<'_, B>);
+    /// How many bytes of `value` a [`SplicedBuf`](super::SplicedBuf) keeps by reference rather
+    /// than copying: the payloads of its `bytes` values of at least
+    /// [`MIN_SPLICED`](super::MIN_SPLICED) bytes, nested ones included. None for the others.
+    #[inline]
+    fn spliced_len(_value: &Self::Value) -> usize {
+        0
+    }
     /// Decodes one value at the decoder's position into `value` (scalars replace, messages
     /// merge).
     ///
@@ -410,7 +417,14 @@ impl Kind for Bin {
     }
     #[inline(always)]
     fn encode_value<B: EncodeBuf>(value: &Bytes, e: &mut Encoder<'_, B>) {
-        e.len_delimited(value);
+        e.len_delimited_shared(value);
+    }
+    fn spliced_len(value: &Bytes) -> usize {
+        if value.len() >= super::spliced::MIN_SPLICED {
+            value.len()
+        } else {
+            0
+        }
     }
     fn merge_value(value: &mut Bytes, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
         *value = d.bytes_value()?;
@@ -438,6 +452,9 @@ impl<M: Message> Kind for Msg<M> {
     fn encode_value<B: EncodeBuf>(value: &M, e: &mut Encoder<'_, B>) {
         e.len_prefix(value.encoded_len());
         value.encode_fields(e);
+    }
+    fn spliced_len(value: &M) -> usize {
+        super::spliced::spliced_len(value)
     }
     fn merge_value(value: &mut M, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
         d.nested(value)

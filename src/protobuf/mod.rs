@@ -77,6 +77,7 @@ mod encoder;
 mod error;
 mod kinds;
 mod message;
+mod spliced;
 mod text;
 mod wire_type;
 
@@ -88,5 +89,6 @@ pub use kinds::{
     Sint32, Sint64, Str, Uint32, Uint64,
 };
 pub use message::Message;
+pub use spliced::{MIN_SPLICED, SplicedBuf, spliced_len};
 pub use text::Text;
 pub use wire_type::{MAX_FIELD_NUMBER, WireType};

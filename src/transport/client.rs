@@ -11,9 +11,10 @@ use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
 use super::recv::RecvBody;
-use super::send::send_data;
+use super::send::{send_data, send_whole};
 use super::settings::Http2Settings;
 use super::status_from_h2;
+use crate::call::Framed;
 use crate::call::client::{self as call, ResponseStart};
 use crate::metadata::Metadata;
 use crate::protobuf::Message;
@@ -216,11 +217,17 @@ impl RequestBody {
     /// Sends the whole request of a unary or server-streaming call, with END_STREAM, handed to
     /// `h2` at once: it is encoded already, so waiting for flow control would bound no memory
     /// (as for a server's final messages, `ServerStream::send_final_messages`).
-    pub(crate) fn send_final(&mut self, data: Bytes) -> Result<(), Status> {
+    ///
+    /// A [`Framed::Spliced`] request goes as its pieces, END_STREAM on the last: its large
+    /// `bytes` payloads leave from the caller's own buffers.
+    pub(crate) fn send_final(&mut self, data: &Framed) -> Result<(), Status> {
         self.finished = true;
-        self.stream
-            .send_data(data, true)
-            .map_err(|e| status_from_h2(&e))
+        let pieces = data.pieces();
+        let last = pieces.len().saturating_sub(1);
+        for (i, piece) in pieces.iter().enumerate() {
+            send_whole(&mut self.stream, piece.clone(), i == last)?;
+        }
+        Ok(())
     }
 }
 

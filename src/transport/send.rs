@@ -7,6 +7,21 @@ use bytes::Bytes;
 use super::status_from_h2;
 use crate::status::{Code, Status};
 
+/// Hands `data` to `h2` whole, without waiting for capacity: for messages encoded already,
+/// where waiting would bound no memory (`h2` holds them until the peer's window opens).
+///
+/// # Errors
+/// The stream was reset or the connection failed.
+pub(crate) fn send_whole(
+    stream: &mut h2::SendStream<Bytes>,
+    data: Bytes,
+    end_of_stream: bool,
+) -> Result<(), Status> {
+    stream
+        .send_data(data, end_of_stream)
+        .map_err(|e| status_from_h2(&e))
+}
+
 /// Sends `data` on `stream`, in pieces no larger than the capacity `h2` assigned, waiting for
 /// capacity (the peer's flow-control window, and h2's send buffer) before each piece.
 ///

@@ -33,6 +33,7 @@ use bytes::Bytes;
 use tokio::time::{Instant, Sleep};
 
 use super::Limits;
+use crate::call::Framed;
 use crate::call::server::{RequestHead, ServerCall, request_cardinality};
 use crate::compression::ResponseCompression;
 use crate::metadata::Metadata;

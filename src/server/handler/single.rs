@@ -113,16 +113,13 @@ fn finish_single<Resp: Message>(
         Ok(Ok(response)) => {
             let encoding = plan.compression.resolve(response.compressed());
             let (metadata, message, trailers) = response.into_parts();
-            let mut buf = Vec::new();
             call.set_encoding(encoding);
-            let sent = crate::call::encode_message(
-                &message,
-                encoding,
-                plan.limits.max_send_message_size,
-                &mut buf,
-            )
-            .and_then(|()| stream.send_headers(&mut call, metadata))
-            .and_then(|()| stream.send_final_messages(&mut call, buf));
+            let sent =
+                crate::call::encode_framed(&message, encoding, plan.limits.max_send_message_size)
+                    .and_then(|framed| {
+                        stream.send_headers(&mut call, metadata)?;
+                        stream.send_final_messages(&mut call, framed)
+                    });
             match sent {
                 Ok(()) => {
                     stream.send_ok(&mut call, trailers);

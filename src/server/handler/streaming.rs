@@ -210,7 +210,7 @@ fn send_last_batch(
     if messages.is_empty() {
         return Ok(());
     }
-    stream.send_final_messages(call, messages)
+    stream.send_final_messages(call, Framed::Whole(messages))
 }
 
 /// What goes out before a batch's messages: the handler's encoding choice and the initial
