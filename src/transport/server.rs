@@ -58,12 +58,18 @@ pub(crate) async fn serve_connection<T>(
             .handshake::<_, Bytes>(io),
     );
     // A client that never completes the handshake has no call to finish: a shutdown drops it
-    // at once rather than waiting the whole grace period for it.
+    // at once rather than waiting the whole grace period for it, and it has
+    // `settings.handshake_timeout` to send its preface.
     let mut connection = tokio::select! {
-        handshake = handshake => match handshake {
-            Ok(connection) => connection,
-            Err(error) => {
+        handshake = tokio::time::timeout(settings.handshake_timeout, handshake) => match handshake {
+            Ok(Ok(connection)) => connection,
+            Ok(Err(error)) => {
                 tracing::debug!(%error, "HTTP/2 handshake failed");
+                return;
+            }
+            Err(_) => {
+                let timeout = settings.handshake_timeout;
+                tracing::debug!(?timeout, "no HTTP/2 preface in time; closing the connection");
                 return;
             }
         },

@@ -1,5 +1,7 @@
 //! The HTTP/2 settings both sides use, with the reasons for each value.
 
+use std::time::Duration;
+
 /// Initial stream receive window: 1 MiB, as hyper's server (tonic's transport) uses; the
 /// protocol default of 65,535 bytes would cap each stream at one window per round trip.
 pub const DEFAULT_STREAM_WINDOW: u32 = 1024 * 1024;
@@ -25,6 +27,12 @@ pub const DEFAULT_MAX_CONCURRENT_STREAMS: u32 = 200;
 /// ~5% less CPU per call).
 pub const DEFAULT_MAX_SEND_BUFFER: usize = 32 * 1024;
 
+/// How long a server waits for a new connection's HTTP/2 preface (after TLS, if any) before it
+/// closes the connection: 10 s, as for the TLS handshake (`tls::DEFAULT_HANDSHAKE_TIMEOUT`).
+/// Without it, a client that connects and sends nothing holds a connection (a socket, a task)
+/// for ever. grpc-go bounds the same step with its `ConnectionTimeout` (120 s).
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The HTTP/2 settings of a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Http2Settings {
@@ -38,6 +46,8 @@ pub struct Http2Settings {
     pub max_concurrent_streams: u32,
     /// Data buffered per outgoing stream before senders wait for the window.
     pub max_send_buffer: usize,
+    /// How long a new connection has to send the HTTP/2 preface (servers only).
+    pub handshake_timeout: Duration,
 }
 
 impl Default for Http2Settings {
@@ -48,6 +58,7 @@ impl Default for Http2Settings {
             max_header_list_size: DEFAULT_MAX_HEADER_LIST_SIZE,
             max_concurrent_streams: DEFAULT_MAX_CONCURRENT_STREAMS,
             max_send_buffer: DEFAULT_MAX_SEND_BUFFER,
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
         }
     }
 }

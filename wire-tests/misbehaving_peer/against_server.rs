@@ -378,3 +378,48 @@ async fn silent_connection_and_shutdown() {
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     server.stop().await;
 }
+
+/// A client that connects and never sends the HTTP/2 preface is disconnected once the
+/// handshake timeout passes, having received only the server's SETTINGS; one that sends it in
+/// time is served.
+#[tokio::test]
+async fn silent_connection_is_closed_after_the_handshake_timeout() {
+    use tokio::io::AsyncReadExt;
+
+    let timeout = std::time::Duration::from_millis(300);
+    let settings = h2grpc::transport::settings::Http2Settings {
+        handshake_timeout: timeout,
+        ..Default::default()
+    };
+    let server = TestServer::start(server().http2_settings(settings)).await;
+    let started = tokio::time::Instant::now();
+    let mut silent = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let mut received = Vec::new();
+    within("the server closing a silent connection", async {
+        silent.read_to_end(&mut received).await
+    })
+    .await
+    .unwrap();
+    assert!(
+        started.elapsed() >= timeout,
+        "closed after {:?}",
+        started.elapsed()
+    );
+    // What the server did send: one SETTINGS frame (type 4) on stream 0, nothing else.
+    assert!(received.len() >= 9, "{received:?}");
+    let length =
+        usize::from(received[0]) << 16 | usize::from(received[1]) << 8 | usize::from(received[2]);
+    assert_eq!(
+        (received[3], received.len()),
+        (4, 9 + length),
+        "{received:?}"
+    );
+
+    // The timeout is for the preface only: a client that sent it stays connected past it.
+    let raw = RawClient::connect(server.addr).await;
+    tokio::time::sleep(timeout * 2).await;
+    let answer = raw
+        .call(raw.request(UNARY), framed_message(&hello("late")))
+        .await;
+    assert_eq!(unary_reply(&answer), "hi late");
+}
