@@ -247,11 +247,11 @@ impl ServerStream {
     /// Response-Headers, handed to `h2` whole, without waiting for flow control.
     ///
     /// Waiting would bound nothing: the messages are encoded already, and memory is the same
-    /// whether this task or `h2` holds them until the peer's window opens. It would cost a trip
-    /// through `h2`'s capacity accounting per piece, and an intermittent late wake-up there made
-    /// a 1 MiB unary call take 4 to 8 ms instead of 1.3 (`benches/rpc.rs`). Streams that are still
-    /// being produced keep waiting for capacity ([`ServerStream::send_messages`]): that is what
-    /// holds a handler back when the client reads slowly.
+    /// whether this task or `h2` holds them until the peer's window opens; it would only cost a
+    /// trip through `h2`'s capacity accounting (and a wake-up of this task) per window's worth.
+    /// Streams that are still being produced keep waiting for capacity
+    /// ([`ServerStream::send_messages`]): that is what holds a handler back when the client
+    /// reads slowly.
     ///
     /// A [`Framed::Spliced`] message goes as its pieces, each a DATA frame or more: the large
     /// `bytes` payloads among them leave from the handler's own buffers.
