@@ -177,6 +177,44 @@ pub fn is_grpc_content_type(value: &[u8]) -> bool {
 mod tests {
     use super::*;
 
+    /// Small messages and compressed ones are framed in one buffer; an uncompressed message with
+    /// a large `bytes` payload in pieces, the payload by reference. Either way the bytes are
+    /// those of `encode_message`, and the send limit still applies.
+    #[test]
+    fn framed_whole_or_in_pieces() {
+        use crate::services::interop::{Payload, SimpleRequest};
+        let request = |len: usize| SimpleRequest {
+            response_size: 3,
+            payload: Some(Payload {
+                r#type: 0,
+                body: Bytes::from(vec![5; len]),
+            }),
+            ..SimpleRequest::default()
+        };
+        for (len, encoding, spliced) in [
+            (10, None, false),
+            (MIN_SPLICED, None, true),
+            (MIN_SPLICED, Some(Encoding::Identity), true),
+            (MIN_SPLICED, Some(Encoding::Gzip), false),
+        ] {
+            let message = request(len);
+            let framed = encode_framed(&message, encoding, usize::MAX).unwrap();
+            assert_eq!(
+                matches!(framed, Framed::Spliced(_)),
+                spliced,
+                "{len} {encoding:?}"
+            );
+            let mut expected = Vec::new();
+            encode_message(&message, encoding, usize::MAX, &mut expected).unwrap();
+            assert_eq!(framed.pieces().concat(), expected, "{len} {encoding:?}");
+            let body = &message.payload.as_ref().unwrap().body;
+            let by_reference = framed.pieces().iter().any(|p| p.as_ptr() == body.as_ptr());
+            assert_eq!(by_reference, spliced);
+        }
+        let status = encode_framed(&request(MIN_SPLICED), None, MIN_SPLICED).unwrap_err();
+        assert_eq!(status.code(), Code::ResourceExhausted);
+    }
+
     #[test]
     fn grpc_content_types() {
         for ok in [
