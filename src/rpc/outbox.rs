@@ -263,7 +263,9 @@ impl Outbox {
             let messages = Bytes::copy_from_slice(&state.messages);
             state.messages.clear();
             if state.messages.capacity() > KEPT_CAPACITY {
-                state.messages = Vec::new();
+                // Usually a pooled buffer (a call of medium messages starts with one): back to
+                // the pool, which the next push takes it from, rather than to the allocator.
+                super::pool::give(std::mem::take(&mut state.messages));
             }
             state.peak = 0;
             messages
@@ -438,6 +440,27 @@ mod tests {
             b"\x00\x00\x00\x00\x03\x0a\x01a\x00\x00\x00\x00\x04\x0a\x02bc"
         );
         assert!(outbox.take().messages.is_empty());
+    }
+
+    /// A call of medium messages starts with a pooled buffer; a small batch is copied out of it,
+    /// and the buffer, too large to keep for the call, goes back to the pool (not to the
+    /// allocator), where the next message takes it from.
+    #[tokio::test]
+    async fn a_pooled_buffer_left_after_a_small_batch_goes_back_to_the_pool() {
+        let outbox = Outbox::default();
+        let before = super::super::pool::pooled();
+        outbox
+            .push(&reply(&"m".repeat(1000)), None, usize::MAX)
+            .await
+            .unwrap();
+        assert_eq!(outbox.lock().messages.capacity(), super::super::pool::SIZE);
+        assert_eq!(outbox.take().messages.len(), 1008);
+        assert_eq!(super::super::pool::pooled(), before + 1);
+        outbox
+            .push(&reply(&"m".repeat(1000)), None, usize::MAX)
+            .await
+            .unwrap();
+        assert_eq!(super::super::pool::pooled(), before);
     }
 
     #[tokio::test]

@@ -57,29 +57,36 @@ impl AsRef<[u8]> for Recycled {
 
 impl Drop for Recycled {
     fn drop(&mut self) {
-        let mut buffer = std::mem::take(&mut self.0);
-        if buffer.capacity() != SIZE {
-            return;
-        }
-        buffer.clear();
-        // `try_with`: a thread being torn down has no pool left to give it to.
-        let _ = FREE.try_with(|free| {
-            if let Ok(mut free) = free.try_borrow_mut()
-                && free.len() < KEPT
-            {
-                free.push(buffer);
-            }
-        });
+        give(std::mem::take(&mut self.0));
     }
+}
+
+/// Gives `buffer` back to the pool if it has the pool's size (and the pool has room); drops it
+/// otherwise.
+pub(crate) fn give(mut buffer: Vec<u8>) {
+    if buffer.capacity() != SIZE {
+        return;
+    }
+    buffer.clear();
+    // `try_with`: a thread being torn down has no pool left to give it to.
+    let _ = FREE.try_with(|free| {
+        if let Ok(mut free) = free.try_borrow_mut()
+            && free.len() < KEPT
+        {
+            free.push(buffer);
+        }
+    });
+}
+
+/// How many buffers this thread's pool holds (for tests).
+#[cfg(test)]
+pub(crate) fn pooled() -> usize {
+    FREE.with_borrow(Vec::len)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn pooled() -> usize {
-        FREE.with_borrow(Vec::len)
-    }
 
     #[test]
     fn a_batch_comes_back_once_its_last_piece_is_dropped() {
