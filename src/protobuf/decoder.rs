@@ -182,13 +182,14 @@ impl<'a> Decoder<'a> {
         payload.as_ptr() as usize - self.src.as_ptr() as usize
     }
 
-    /// A LEN payload as a [`Text`]: checked to be UTF-8, then copied inline if it is short, or
-    /// else a zero-copy slice of the received buffer.
-    pub(crate) fn string_value(&mut self) -> Result<Text, DecodeError> {
+    /// A LEN payload into a [`Text`]: checked to be UTF-8, then copied into `value`'s inline
+    /// bytes if it is short, or else a zero-copy slice of the received buffer.
+    pub(crate) fn string_into(&mut self, value: &mut Text) -> Result<(), DecodeError> {
         let number = self.number;
         let payload = self.len_delimited()?;
         let offset = self.offset_of(payload);
-        Text::from_utf8_within(self.src, offset, payload.len())
+        value
+            .assign_utf8_within(self.src, offset, payload.len())
             .map_err(|_| DecodeError::InvalidUtf8 { number })
     }
 

@@ -397,8 +397,7 @@ impl Kind for Str {
         e.len_delimited(value.as_bytes());
     }
     fn merge_value(value: &mut Text, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
-        *value = d.string_value()?;
-        Ok(())
+        d.string_into(value)
     }
 }
 

@@ -6,6 +6,7 @@
 //! after and on both sides of every message of the case tables (concatenated messages merge, so
 //! this is what a peer that wrote its fields in another order would send).
 
+use bytes::Bytes;
 use h2grpc::protobuf::{DecodeError, Message};
 use h2grpc::services::{finance, users};
 
@@ -246,7 +247,7 @@ fn a_truncated_unknown_field_is_an_error() {
     let mut bytes = prost::Message::encode_to_vec(&extras());
     bytes.truncate(bytes.len() - 1);
     assert_eq!(
-        users::User::decode(bytes.into()),
+        users::User::decode(Bytes::from(bytes)),
         Err(DecodeError::Truncated)
     );
 }
@@ -256,7 +257,7 @@ fn a_truncated_unknown_field_is_an_error() {
 fn a_known_field_with_another_wire_type_is_refused() {
     // field 3 of ConvertRequest (double, I64) sent as a VARINT: key 0x18, value 1.
     let bytes = [0x18, 0x01];
-    assert!(finance::ConvertRequest::decode(bytes[..].to_vec().into()).is_err());
+    assert!(finance::ConvertRequest::decode(Bytes::copy_from_slice(&bytes[..])).is_err());
     assert!(
         <super::mirrors::ConvertRequest as prost::Message>::decode(&bytes[..]).is_err(),
         "prost agrees"
@@ -276,8 +277,8 @@ fn an_overlong_tenth_varint_byte_is_treated_alike_for_int32_and_int64() {
     let created_at = [
         0x28, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f,
     ];
-    let age = users::User::decode(age[..].to_vec().into());
-    let created_at = users::User::decode(created_at[..].to_vec().into());
+    let age = users::User::decode(Bytes::copy_from_slice(&age[..]));
+    let created_at = users::User::decode(Bytes::copy_from_slice(&created_at[..]));
     assert!(
         age.is_err() && created_at.is_err(),
         "age: {age:?}, created_at: {created_at:?}"
