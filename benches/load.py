@@ -19,7 +19,7 @@ interleaved, medians and ratios against tonic on a current-thread runtime):
 
     python3 benches/load.py --compare --scenario stream3    # SayHelloStreamReply: 3 replies per call, 8x16, calls/s
     python3 benches/load.py --compare --scenario stream1k   # TestService/StreamingOutputCall: 1,000 x 1 KiB per call, 4x4, payload bytes/s
-    python3 benches/load.py --compare --scenario latency    # SayHello, 1 connection x 1 stream: mean and p99 latency
+    python3 benches/load.py --compare --scenario latency    # SayHello, 1 call in flight, the servers called in turn: mean and p99
     python3 benches/load.py --rss          # VmRSS of each server idle and with 1,000 idle HTTP/2 connections
     python3 benches/load.py --clients      # h2grpc's vs tonic's client (benches/client_load.rs) against the raw h2 server
 
@@ -220,8 +220,54 @@ def run_rounds(args, servers, run):
             for name, runs in results.items()}
 
 
+LATENCY_LINE = re.compile(
+    r"latency (?P<name>.+?): (?P<calls>\d+) calls, mean (?P<mean_us>[\d.]+) us, p50 (?P<p50_us>\d+) us, "
+    r"p90 (?P<p90_us>\d+) us, p99 (?P<p99_us>\d+) us, max (?P<max_us>\d+) us, (?P<failed>\d+) failed")
+
+
+def compare_latency(args):
+    """--compare --scenario latency: every server started at once (each pinned to --server-cpu),
+    and one client (benches/latency.rs, on --load-cpu) calling them in turn, one call each, for
+    --rounds x --duration seconds. Alternating call by call gives every server the same moments
+    of a machine whose wake-up latency drifts (see benches/latency.rs)."""
+    servers = hello_servers()
+    started = {}
+    try:
+        for name, command in servers.items():
+            started[name] = start_server(command, args.server_cpu)
+        command = ["taskset", "-c", str(args.load_cpu), bench_binary("latency"),
+                   "--duration", str(args.duration * args.rounds), "--warm-up", "1"]
+        for name, (_, addr) in started.items():
+            command += ["--target", f"{name}={addr}"]
+        output = subprocess.run(command, capture_output=True, text=True, check=False)
+    finally:
+        for process, _ in started.values():
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=15)
+    figures = {}
+    for line in output.stdout.splitlines():
+        match = LATENCY_LINE.fullmatch(line.strip())
+        if match:
+            figures[match["name"]] = {k: float(v) for k, v in match.groupdict().items() if k != "name"}
+    if output.returncode != 0 or set(figures) != set(servers):
+        sys.exit(f"latency client failed ({output.returncode}):\n{output.stdout}{output.stderr}")
+    base = figures["tonic current-thread"]
+    print(f"latency: /hello.Greeter/SayHello, 1 call in flight, the servers called in turn for "
+          f"{args.duration * args.rounds} s, servers on CPU {args.server_cpu}, client on CPU {args.load_cpu}")
+    print(f"{'server':22} {'calls':>7} {'mean us':>8} {'vs tonic-ct':>11} {'p50 us':>7} {'p90 us':>7} "
+          f"{'p99 us':>7} {'vs tonic-ct':>11} {'max us':>7} {'failed':>6}")
+    for name, f in figures.items():
+        print(f"{name:22} {f['calls']:7.0f} {f['mean_us']:8.1f} {f['mean_us'] / base['mean_us']:10.2f}x "
+              f"{f['p50_us']:7.0f} {f['p90_us']:7.0f} {f['p99_us']:7.0f} "
+              f"{f['p99_us'] / base['p99_us']:10.2f}x {f['max_us']:7.0f} {f['failed']:6.0f}")
+    print("(latency ratios: lower is better; the target is h2grpc <= 0.9x tonic)")
+
+
 def compare_scenario(args):
-    """--compare --scenario stream3|stream1k|latency."""
+    """--compare --scenario stream3|stream1k."""
+    if args.scenario == "latency":
+        compare_latency(args)
+        return
     path, frame, _, _ = SCENARIOS[args.scenario]
     servers = scenario_servers(args.scenario)
 
@@ -234,15 +280,6 @@ def compare_scenario(args):
     print(f"\n{args.scenario}: {path}, {args.connections} connections x {args.streams} streams, "
           f"{args.duration} s, server on CPU {args.server_cpu}, h2load on CPU {args.load_cpu}, "
           f"medians of {args.rounds} rounds")
-    if args.scenario == "latency":
-        print(f"{'server':22} {'mean us':>8} {'vs tonic-ct':>11} {'p50 us':>7} {'p99 us':>7} "
-              f"{'vs tonic-ct':>11} {'max us':>7} {'calls/s':>9}")
-        for name, f in median.items():
-            print(f"{name:22} {f['mean_us']:8.1f} {f['mean_us'] / base['mean_us']:10.2f}x "
-                  f"{f['p50_us']:7.0f} {f['p99_us']:7.0f} {f['p99_us'] / base['p99_us']:10.2f}x "
-                  f"{f['max_us']:7.0f} {f['req/s']:9.0f}")
-        print("(latency ratios: lower is better; the target is h2grpc <= 0.9x tonic)")
-        return
     if args.scenario == "stream1k":
         payload = STREAM1K_MESSAGES * STREAM1K_SIZE
         print(f"{'server':22} {'calls/s':>9} {'payload MB/s':>12} {'vs tonic-ct':>11} {'vs raw h2':>9} "
