@@ -334,6 +334,7 @@ impl Channel {
         compression: RequestCompression,
     ) -> Result<(RequestBody, ResponseBody), Status> {
         let max_recv = self.inner.config.max_recv_message_size;
+        let began = Instant::now();
         let connection = self.connection().await?;
         let head = request_headers(
             &self.inner.origin,
@@ -351,8 +352,8 @@ impl Channel {
             Err(status) if connection.is_closed() => {
                 tracing::debug!(%status, "connection going away; starting the call on a new one");
                 let connection = self.connection().await?;
-                let head =
-                    request_headers(&self.inner.origin, path, timeout, compression, metadata)?;
+                let left = remaining(timeout, began);
+                let head = request_headers(&self.inner.origin, path, left, compression, metadata)?;
                 connection.start_call(head, max_recv).await
             }
             result => result,
@@ -375,7 +376,14 @@ impl Channel {
         data: Framed,
     ) -> Result<ResponseBody, Status> {
         let mut attempt = 0;
+        let began = Instant::now();
         loop {
+            // A retry says how much of the timeout is left, not the whole of it again.
+            let timeout = if attempt == 0 {
+                timeout
+            } else {
+                remaining(timeout, began)
+            };
             let (mut body, mut response) = self
                 .start(path, metadata.clone(), timeout, compression)
                 .await?;
@@ -571,4 +579,11 @@ impl<Req: Message, Resp: Message> ClientStreamingCall<Req, Resp> {
         let trailers = self.responses.trailers().cloned().unwrap_or_default();
         Ok(Response::from_parts(headers, message, trailers).with_received(compressed))
     }
+}
+
+/// What is left of `timeout` (if the call has one) after the time since `since`: the
+/// `grpc-timeout` of an attempt made after an earlier one was refused, so that the server's
+/// deadline is never later than the client's.
+fn remaining(timeout: Option<Duration>, since: Instant) -> Option<Duration> {
+    timeout.map(|timeout| timeout.saturating_sub(since.elapsed()))
 }

@@ -399,6 +399,47 @@ async fn rst_stream_codes() {
     }
 }
 
+/// A call refused with REFUSED_STREAM goes out again with what is left of its timeout, not the
+/// whole timeout: the server's deadline must not be later than the client's.
+#[tokio::test]
+async fn a_retried_call_sends_the_timeout_that_is_left() {
+    let (mut server, channel) = setup().await;
+    let client = channel.clone();
+    let call = tokio::spawn(async move {
+        let request = Request::new(hello("x")).with_timeout(Duration::from_secs(10));
+        client.unary::<_, HelloReply>(PATH, request).await
+    });
+    let mut first = within("the first attempt", server.next_call()).await;
+    let timeout_of = |raw: &RawCall| {
+        let value = raw.request.headers()["grpc-timeout"].as_bytes().to_vec();
+        h2grpc::timeout::parse(&value).unwrap()
+    };
+    assert_eq!(
+        timeout_of(&first),
+        Duration::from_secs(10),
+        "the first: as set"
+    );
+    let waited = Duration::from_millis(300);
+    tokio::time::sleep(waited).await;
+    first.respond.send_reset(h2::Reason::REFUSED_STREAM);
+    let mut again = within("the call sent again", server.next_call()).await;
+    let left = timeout_of(&again);
+    assert!(
+        left <= Duration::from_secs(10) - waited,
+        "the retry asked for {left:?} after {waited:?} of 10 s had passed"
+    );
+    assert!(left > Duration::from_secs(5), "{left:?}");
+    let mut stream = again.send_grpc_headers();
+    stream
+        .send_data(framed_message(&reply("second time")), false)
+        .unwrap();
+    stream
+        .send_trailers(trailers(&[("grpc-status", "0")]))
+        .unwrap();
+    let response = outcome(call).await.unwrap();
+    assert_eq!(response.get_ref().message, "second time");
+}
+
 /// grpc's negative tests `rst_after_header`, `rst_during_data`, `rst_after_data`: the server
 /// resets with NO_ERROR after the headers, in the middle of a message, after a whole message
 /// but before the trailers. The call must fail (INTERNAL), never succeed.
