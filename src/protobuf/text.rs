@@ -30,9 +30,10 @@ use bytestring::ByteString;
 /// reference count when it is taken and an atomic decrement when it is dropped, each through a
 /// function pointer. For a five-byte name that is as dear as what prost pays (`malloc`, a copy,
 /// `free`), while copying a few bytes is cheaper than either: the 36 bytes of a UUID take a
-/// few moves (see `copy_short`). Decoding a `users.User` (three short strings) now takes 800
+/// few moves (see `copy_short`). Decoding a `users.User` (three short strings) took 800
 /// instructions where shared slices took 852 (callgrind), and none of them is atomic; an
-/// atomic costs many times an ordinary instruction.
+/// atomic costs many times an ordinary instruction. Copied straight into the message's field
+/// (`assign_utf8_within` says why that matters) and from a borrowed buffer, it is now 696.
 ///
 /// # The price of `#![forbid(unsafe_code)]`
 ///
