@@ -334,7 +334,8 @@ impl Channel {
         compression: RequestCompression,
     ) -> Result<(RequestBody, ResponseBody), Status> {
         let max_recv = self.inner.config.max_recv_message_size;
-        let began = Instant::now();
+        // Read the clock only for a call that has a timeout: the others never need it.
+        let began = timeout.map(|_| Instant::now());
         let connection = self.connection().await?;
         let head = request_headers(
             &self.inner.origin,
@@ -376,7 +377,7 @@ impl Channel {
         data: Framed,
     ) -> Result<ResponseBody, Status> {
         let mut attempt = 0;
-        let began = Instant::now();
+        let began = timeout.map(|_| Instant::now());
         loop {
             // A retry says how much of the timeout is left, not the whole of it again.
             let timeout = if attempt == 0 {
@@ -581,9 +582,12 @@ impl<Req: Message, Resp: Message> ClientStreamingCall<Req, Resp> {
     }
 }
 
-/// What is left of `timeout` (if the call has one) after the time since `since`: the
-/// `grpc-timeout` of an attempt made after an earlier one was refused, so that the server's
-/// deadline is never later than the client's.
-fn remaining(timeout: Option<Duration>, since: Instant) -> Option<Duration> {
-    timeout.map(|timeout| timeout.saturating_sub(since.elapsed()))
+/// What is left of `timeout` (if the call has one) after the time since `began` (read when
+/// there is a timeout): the `grpc-timeout` of an attempt made after an earlier one was refused,
+/// so that the server's deadline is never later than the client's.
+fn remaining(timeout: Option<Duration>, began: Option<Instant>) -> Option<Duration> {
+    match (timeout, began) {
+        (Some(timeout), Some(began)) => Some(timeout.saturating_sub(began.elapsed())),
+        _ => timeout,
+    }
 }
