@@ -23,7 +23,7 @@ interleaved, medians and ratios against tonic on a current-thread runtime):
     python3 benches/load.py --rss          # VmRSS of each server idle and with 1,000 idle HTTP/2 connections
     python3 benches/load.py --clients      # h2grpc's vs tonic's client (benches/client_load.rs) against the raw h2 server
 
-Build first: `cargo build --release && cargo bench --no-run` (the servers and client_load are
+Build first: `cargo build --release && cargo bench --no-run` (the servers, client_load and latency are
 bench targets). stream1k serves h2grpc from `benches/h2grpc_server.rs` (h2grpc's hello and
 interop services in `h2grpc serve`'s runtime shape), since `h2grpc serve` has no TestService.
 """
