@@ -10,6 +10,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
+use super::coalesce::Coalescing;
 use super::recv::RecvBody;
 use super::send::{send_data, send_whole};
 use super::settings::Http2Settings;
@@ -90,7 +91,7 @@ impl ClientConnection {
             .max_header_list_size(settings.max_header_list_size)
             .max_send_buffer_size(settings.max_send_buffer)
             .enable_push(false)
-            .handshake::<_, Bytes>(io)
+            .handshake::<_, Bytes>(Coalescing::new(io))
             .await
             .map_err(|e| {
                 Status::new(

@@ -2,7 +2,8 @@
 //!
 //! `grep h2:: src/` lands here and nowhere else. Above this module a call is header maps,
 //! DATA payloads and [`Status`]es ([`crate::call`]); this module moves them over `h2` streams
-//! and is responsible for the two things HTTP/2 adds on top of bytes:
+//! and is responsible for the two things HTTP/2 adds on top of bytes, and for writing its frames
+//! in few system calls:
 //!
 //! - **Flow control, receiving.** A peer may only send as many DATA bytes as the receiver's
 //!   window allows, and `h2` never reopens the window by itself: every received chunk must be
@@ -14,12 +15,16 @@
 //! - **Flow control, sending.** `h2::SendStream::send_data` queues data without looking at the
 //!   peer's window, so a slow reader would make a sender buffer without bound.
 //!   `send_data` reserves capacity and waits for it before each piece it hands to `h2`.
+//! - **Few writes.** `h2` writes each large DATA frame with a system call of its own;
+//!   `coalesce::Coalescing`, between `h2` and the socket, holds such frames until the end of
+//!   the connection task's turn and writes up to 64 KiB of them at once.
 //!
 //! It also maps HTTP/2 errors to gRPC codes (PROTOCOL-HTTP2.md, "Errors"): a stream reset by the
 //! peer with RST_STREAM becomes the code of [`crate::call::client::recv_reset`], a broken
 //! connection becomes UNAVAILABLE.
 
 pub(crate) mod client;
+mod coalesce;
 pub(crate) mod recv;
 pub(crate) mod send;
 pub(crate) mod server;

@@ -9,6 +9,7 @@ use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::watch;
 
+use super::coalesce::Coalescing;
 use super::recv::RecvBody;
 use super::send::{send_data, send_whole};
 use super::settings::Http2Settings;
@@ -55,7 +56,7 @@ pub(crate) async fn serve_connection<T>(
             .max_header_list_size(settings.max_header_list_size)
             .max_concurrent_streams(settings.max_concurrent_streams)
             .max_send_buffer_size(settings.max_send_buffer)
-            .handshake::<_, Bytes>(io),
+            .handshake::<_, Bytes>(Coalescing::new(io)),
     );
     // A client that never completes the handshake has no call to finish: a shutdown drops it
     // at once rather than waiting the whole grace period for it, and it has
@@ -347,7 +348,7 @@ mod tests {
             Arc::new(Nobody),
             shutting_down,
         );
-        let h2 = size_of::<h2::server::Connection<tokio::net::TcpStream, Bytes>>();
+        let h2 = size_of::<h2::server::Connection<Coalescing<tokio::net::TcpStream>, Bytes>>();
         let size = size_of_val(&future);
         assert!(size < h2 + 512, "{size} bytes, h2's connection {h2}");
     }
