@@ -117,12 +117,11 @@ where
 }
 
 fn codec(c: &mut Criterion) {
+    let ours = Samples::new();
     bench_pair(
         c,
         "HelloRequest",
-        &HelloRequest {
-            name: "world".into(),
-        },
+        &ours.hello,
         &PHelloRequest {
             name: "world".into(),
         },
@@ -130,11 +129,7 @@ fn codec(c: &mut Criterion) {
     bench_pair(
         c,
         "ConvertRequest",
-        &ConvertRequest {
-            from_currency: "USD".into(),
-            to_currency: "EUR".into(),
-            amount: 100.0,
-        },
+        &ours.convert,
         &PConvertRequest {
             from_currency: "USD".into(),
             to_currency: "EUR".into(),
@@ -145,13 +140,7 @@ fn codec(c: &mut Criterion) {
     bench_pair(
         c,
         "User",
-        &User {
-            id: id.into(),
-            name: "Alice".into(),
-            email: "alice@example.com".into(),
-            age: 30,
-            created_at: 1_700_000_000,
-        },
+        &ours.user,
         &PUser {
             id: id.into(),
             name: "Alice".into(),
@@ -160,29 +149,65 @@ fn codec(c: &mut Criterion) {
             created_at: 1_700_000_000,
         },
     );
-    let ids: Vec<String> = (0..10).map(|i| format!("{id}-{i}")).collect();
     bench_pair(
         c,
         "BulkCreateResponse",
-        &BulkCreateResponse {
-            created_count: 10,
-            user_ids: ids.iter().map(|s| s.as_str().into()).collect(),
-        },
+        &ours.bulk,
         &PBulkCreateResponse {
             created_count: 10,
-            user_ids: ids.clone(),
+            user_ids: (0..10).map(|i| format!("{id}-{i}")).collect(),
         },
     );
     for size in [1024, 64 * 1024] {
-        let body = vec![0xa5; size];
         bench_pair(
             c,
             &format!("Payload{}KiB", size / 1024),
-            &Payload {
-                body: Bytes::from(body.clone()),
+            &Samples::payload(size),
+            &PPayload {
+                body: vec![0xa5; size],
             },
-            &PPayload { body },
         );
+    }
+}
+
+/// h2grpc's values of the cases, for the modes below (criterion's builds prost's alongside).
+struct Samples {
+    hello: HelloRequest,
+    convert: ConvertRequest,
+    user: User,
+    bulk: BulkCreateResponse,
+}
+
+impl Samples {
+    fn new() -> Self {
+        let id = "7f3b1c2e-9a4d-4e8f-b6a1-2c3d4e5f6a7b";
+        Self {
+            hello: HelloRequest {
+                name: "world".into(),
+            },
+            convert: ConvertRequest {
+                from_currency: "USD".into(),
+                to_currency: "EUR".into(),
+                amount: 100.0,
+            },
+            user: User {
+                id: id.into(),
+                name: "Alice".into(),
+                email: "alice@example.com".into(),
+                age: 30,
+                created_at: 1_700_000_000,
+            },
+            bulk: BulkCreateResponse {
+                created_count: 10,
+                user_ids: (0..10).map(|i| format!("{id}-{i}").into()).collect(),
+            },
+        }
+    }
+
+    fn payload(size: usize) -> Payload {
+        Payload {
+            body: Bytes::from(vec![0xa5; size]),
+        }
     }
 }
 
@@ -191,29 +216,12 @@ fn codec(c: &mut Criterion) {
 /// `decode/User/h2grpc`. Instruction counts are exact and repeatable where times are noisy.
 fn count(case: &str) {
     const N: usize = 100_000;
-    let id = "7f3b1c2e-9a4d-4e8f-b6a1-2c3d4e5f6a7b";
-    let user = User {
-        id: id.into(),
-        name: "Alice".into(),
-        email: "alice@example.com".into(),
-        age: 30,
-        created_at: 1_700_000_000,
-    };
-    let convert = ConvertRequest {
-        from_currency: "USD".into(),
-        to_currency: "EUR".into(),
-        amount: 100.0,
-    };
-    let hello = HelloRequest {
-        name: "world".into(),
-    };
-    let bulk = BulkCreateResponse {
-        created_count: 10,
-        user_ids: (0..10).map(|i| format!("{id}-{i}").into()).collect(),
-    };
-    let payload = |size: usize| Payload {
-        body: Bytes::from(vec![0xa5; size]),
-    };
+    let Samples {
+        hello,
+        convert,
+        user,
+        bulk,
+    } = Samples::new();
     fn run<O: Message, P: prost::Message + Default>(what: &str, ours: &O, n: usize) {
         let wire = ours.encode_to_bytes();
         let theirs = P::decode(wire.clone()).unwrap();
@@ -237,8 +245,8 @@ fn count(case: &str) {
         "ConvertRequest" => run::<_, PConvertRequest>(&what, &convert, N),
         "User" => run::<_, PUser>(&what, &user, N),
         "BulkCreateResponse" => run::<_, PBulkCreateResponse>(&what, &bulk, N),
-        "Payload1KiB" => run::<_, PPayload>(&what, &payload(1024), N),
-        "Payload64KiB" => run::<_, PPayload>(&what, &payload(64 * 1024), N),
+        "Payload1KiB" => run::<_, PPayload>(&what, &Samples::payload(1024), N),
+        "Payload64KiB" => run::<_, PPayload>(&what, &Samples::payload(64 * 1024), N),
         _ => panic!("unknown message {message}"),
     }
 }
@@ -249,47 +257,18 @@ fn count(case: &str) {
 /// median of the per-round ratios. On a shared VM whose speed changes from one second to the
 /// next, criterion's ratio compares two different moments; here both sides get the same ones.
 fn interleaved() {
-    let id = "7f3b1c2e-9a4d-4e8f-b6a1-2c3d4e5f6a7b";
+    let samples = Samples::new();
     println!(
         "codec, interleaved: median ns per call (h2grpc, prost), median ratio of 2,000 rounds"
     );
-    interleave::<_, PHelloRequest>(
-        "HelloRequest",
-        &HelloRequest {
-            name: "world".into(),
-        },
-    );
-    interleave::<_, PConvertRequest>(
-        "ConvertRequest",
-        &ConvertRequest {
-            from_currency: "USD".into(),
-            to_currency: "EUR".into(),
-            amount: 100.0,
-        },
-    );
-    interleave::<_, PUser>(
-        "User",
-        &User {
-            id: id.into(),
-            name: "Alice".into(),
-            email: "alice@example.com".into(),
-            age: 30,
-            created_at: 1_700_000_000,
-        },
-    );
-    interleave::<_, PBulkCreateResponse>(
-        "BulkCreateResponse",
-        &BulkCreateResponse {
-            created_count: 10,
-            user_ids: (0..10).map(|i| format!("{id}-{i}").into()).collect(),
-        },
-    );
+    interleave::<_, PHelloRequest>("HelloRequest", &samples.hello);
+    interleave::<_, PConvertRequest>("ConvertRequest", &samples.convert);
+    interleave::<_, PUser>("User", &samples.user);
+    interleave::<_, PBulkCreateResponse>("BulkCreateResponse", &samples.bulk);
     for size in [1024, 64 * 1024] {
         interleave::<_, PPayload>(
             &format!("Payload{}KiB", size / 1024),
-            &Payload {
-                body: Bytes::from(vec![0xa5; size]),
-            },
+            &Samples::payload(size),
         );
     }
 }
