@@ -266,9 +266,15 @@ mod tests {
         }
     }
 
-    /// A DATA frame as `h2` writes it: 9-byte head, then the payload.
-    fn frame(byte: u8) -> (Vec<u8>, Vec<u8>) {
-        (vec![byte; 9], vec![byte; 16 * 1024])
+    /// Writes a DATA frame as `h2` does (9-byte head and payload in one vectored write, every
+    /// byte `byte`), then flushes as `h2` does after one; appends the frame to `sent`.
+    fn send_frame(turns: &Turns, io: &mut Coalescing<Recorder>, byte: u8, sent: &mut Vec<u8>) {
+        let (head, payload) = (vec![byte; 9], vec![byte; 16 * 1024]);
+        let n = head.len() + payload.len();
+        assert!(matches!(turns.write(io, &[&head, &payload]), Poll::Ready(Ok(m)) if m == n));
+        assert!(matches!(turns.flush(io), Poll::Ready(Ok(()))));
+        sent.extend_from_slice(&head);
+        sent.extend_from_slice(&payload);
     }
 
     #[test]
@@ -290,16 +296,9 @@ mod tests {
         let turns = Turns::new();
         let mut io = Coalescing::new(Recorder::default());
         let mut sent = Vec::new();
+        // h2 flushes after every large frame: each flush is put off, the task's next turn asked for.
         for byte in 1..=3 {
-            let (head, payload) = frame(byte);
-            let n = head.len() + payload.len();
-            assert!(
-                matches!(turns.write(&mut io, &[&head, &payload]), Poll::Ready(Ok(m)) if m == n)
-            );
-            // h2 flushes after every large frame: put off, and the task's next turn asked for.
-            assert!(matches!(turns.flush(&mut io), Poll::Ready(Ok(()))));
-            sent.extend_from_slice(&head);
-            sent.extend_from_slice(&payload);
+            send_frame(&turns, &mut io, byte, &mut sent);
         }
         assert!(io.io.writes.is_empty(), "nothing written within the turn");
         assert_eq!(turns.woken(), 1, "one wake-up for the turn's held bytes");
@@ -318,11 +317,7 @@ mod tests {
         let mut io = Coalescing::new(Recorder::default());
         let mut sent = Vec::new();
         for byte in 1..=5 {
-            let (head, payload) = frame(byte);
-            assert!(turns.write(&mut io, &[&head, &payload]).is_ready());
-            assert!(turns.flush(&mut io).is_ready());
-            sent.extend_from_slice(&head);
-            sent.extend_from_slice(&payload);
+            send_frame(&turns, &mut io, byte, &mut sent);
         }
         // Frames are held whole: three fit in 64 KiB, the fourth sent those three.
         let sizes: Vec<usize> = io.io.writes.iter().map(Vec::len).collect();
