@@ -26,12 +26,18 @@ pub trait FieldSink {
     /// The length varint in front of a LEN payload of `len` bytes.
     fn len_prefix(&mut self, len: usize);
 
+    /// One record: the key of field `number`, then `value`.
+    #[inline]
+    fn record<K: Kind>(&mut self, number: u32, value: &K::Value) {
+        self.key(number, K::WIRE_TYPE);
+        self.value::<K>(value);
+    }
+
     /// A singular field: written only when it is not the proto3 default.
     #[inline]
     fn field<K: Kind>(&mut self, number: u32, value: &K::Value) {
         if !K::is_default(value) {
-            self.key(number, K::WIRE_TYPE);
-            self.value::<K>(value);
+            self.record::<K>(number, value);
         }
     }
 
@@ -40,8 +46,7 @@ pub trait FieldSink {
     #[inline]
     fn optional<K: Kind>(&mut self, number: u32, value: Option<&K::Value>) {
         if let Some(value) = value {
-            self.key(number, K::WIRE_TYPE);
-            self.value::<K>(value);
+            self.record::<K>(number, value);
         }
     }
 
@@ -54,8 +59,7 @@ pub trait FieldSink {
         }
         if K::WIRE_TYPE == WireType::Len {
             for value in values {
-                self.key(number, WireType::Len);
-                self.value::<K>(value);
+                self.record::<K>(number, value);
             }
         } else {
             self.key(number, WireType::Len);
@@ -248,9 +252,11 @@ impl EncodeBuf for BytesMut {
 ///
 /// The caller reserves [`Message::encoded_len`] bytes first, so writing never reallocates.
 ///
-/// Two cases are written directly, being most of every message: a varint below 128 (every key
-/// of a field numbered below 16, every length below 128) is one byte pushed, and a LEN payload
-/// (`string`, `bytes`) is one slice appended.
+/// The common cases, most of every message, are written directly: a varint below 128 (every
+/// key of a field numbered below 16, every length below 128) is one byte pushed, one below
+/// 2^14 two bytes appended together; a `string` or `bytes` record is its key and length in one
+/// append (`0a 05` for field 1, 5 bytes), then its payload in another. Longer varints go
+/// through quick-protobuf's `write_varint`, as do the fixed-width values.
 pub struct Encoder<'a, B: EncodeBuf = Vec<u8>> {
     buf: &'a mut B,
 }
@@ -326,25 +332,66 @@ impl<'a, B: EncodeBuf> Encoder<'a, B> {
     }
 
     /// A varint: one byte pushed when it is below 128, else quick-protobuf's `write_varint`.
+    ///
+    /// Only the one-byte case is inlined: with the longer ones out of line, a field's code is
+    /// a few instructions, and a message's `encode_fields` small enough to inline in turn.
     #[inline(always)]
-    fn varint(&mut self, value: u64) {
+    pub(crate) fn varint(&mut self, value: u64) {
         match u8::try_from(value) {
             Ok(byte) if byte < 0x80 => self.buf.push_byte(byte),
+            _ => self.long_varint(value),
+        }
+    }
+
+    /// A varint of two bytes or more: two (below 2^14: a length below 16 KiB, a key below
+    /// field 2048) in one append, longer ones by quick-protobuf's `write_varint`.
+    #[inline(never)]
+    fn long_varint(&mut self, value: u64) {
+        match u16::try_from(value) {
+            Ok(value) if value < 0x4000 => self.buf.append(&varint2(value)),
             _ => self.primitive(|w| w.write_varint(value)),
         }
     }
 
-    /// The key and length of a singular `string` or `bytes` field of `len` bytes (not 0). With a
-    /// one-byte key and a length below 128 (the common case), they go in as one two-byte append.
+    /// The key and length of a `string` or `bytes` record of `len` bytes. With a one-byte key
+    /// and a length below 128 (the common case), they go in as one two-byte append.
     #[inline(always)]
     fn len_field_head(&mut self, number: u32, len: usize) {
         match (u8::try_from(WireType::Len.key(number)), u8::try_from(len)) {
             (Ok(key), Ok(len)) if key < 0x80 && len < 0x80 => self.buf.append(&[key, len]),
+            _ => self.long_len_field_head(number, len),
+        }
+    }
+
+    /// [`len_field_head`](Self::len_field_head) when the key or the length takes more than a
+    /// byte.
+    #[inline(never)]
+    fn long_len_field_head(&mut self, number: u32, len: usize) {
+        match (u8::try_from(WireType::Len.key(number)), u16::try_from(len)) {
+            (Ok(key), Ok(len)) if key < 0x80 && len < 0x4000 => {
+                let [low, high] = varint2(len);
+                self.buf.append(&[key, low, high]);
+            }
             _ => {
                 self.key(number, WireType::Len);
                 self.len_prefix(len);
             }
         }
+    }
+
+    /// A `string` record: key and length, then the bytes in one append.
+    #[inline(always)]
+    pub(crate) fn len_record(&mut self, number: u32, payload: &[u8]) {
+        self.len_field_head(number, payload.len());
+        self.buf.append(payload);
+    }
+
+    /// A `bytes` record: key and length, then the bytes, which the buffer may keep by
+    /// reference ([`EncodeBuf::append_shared`]).
+    #[inline(always)]
+    pub(crate) fn len_record_shared(&mut self, number: u32, payload: &Bytes) {
+        self.len_field_head(number, payload.len());
+        self.buf.append_shared(payload);
     }
 
     /// A LEN payload: its length, then its bytes in one append.
@@ -363,6 +410,19 @@ impl<'a, B: EncodeBuf> Encoder<'a, B> {
     }
 }
 
+/// The two bytes of a varint in `0x80..0x4000`: the low seven bits with the continuation bit
+/// set, then the next seven.
+///
+/// ```text
+/// 300 = 0b10_0101100  ->  1010_1100 0000_0010  =  ac 02
+/// ```
+#[inline(always)]
+fn varint2(value: u16) -> [u8; 2] {
+    debug_assert!((0x80..0x4000).contains(&value));
+    let [low, high] = ((value & 0x7f) | 0x80 | ((value << 1) & 0x7f00)).to_le_bytes();
+    [low, high]
+}
+
 impl<B: EncodeBuf> FieldSink for Encoder<'_, B> {
     #[inline(always)]
     fn key(&mut self, number: u32, wire_type: WireType) {
@@ -376,20 +436,17 @@ impl<B: EncodeBuf> FieldSink for Encoder<'_, B> {
     fn len_prefix(&mut self, len: usize) {
         self.varint(len as u64);
     }
-    // The two shortcuts that take `len_field`'s fast path; the bytes are those of `field`.
+    #[inline(always)]
+    fn record<K: Kind>(&mut self, number: u32, value: &K::Value) {
+        K::encode_record(number, value, self);
+    }
+    // The text's representation is looked at once, not once for "is it empty" and again for
+    // its bytes; the bytes written are those of `field`.
     #[inline(always)]
     fn string(&mut self, number: u32, value: &Text) {
         let bytes = value.as_bytes();
         if !bytes.is_empty() {
-            self.len_field_head(number, bytes.len());
-            self.buf.append(bytes);
-        }
-    }
-    #[inline(always)]
-    fn bytes(&mut self, number: u32, value: &Bytes) {
-        if !value.is_empty() {
-            self.len_field_head(number, value.len());
-            self.buf.append_shared(value);
+            self.len_record(number, bytes);
         }
     }
 }
@@ -401,13 +458,46 @@ impl<B: EncodeBuf> FieldSink for Encoder<'_, B> {
 pub struct LenCounter(pub usize);
 
 impl FieldSink for LenCounter {
+    #[inline]
     fn key(&mut self, number: u32, wire_type: WireType) {
         self.0 += sizeof_varint(wire_type.key(number).into());
     }
+    #[inline]
     fn value<K: Kind>(&mut self, value: &K::Value) {
         self.0 += K::value_len(value);
     }
+    #[inline]
     fn len_prefix(&mut self, len: usize) {
         self.0 += sizeof_varint(len as u64);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every varint the encoder writes by hand (one and two bytes, and the field heads that
+    /// join key and length) is the bytes quick-protobuf's `write_varint` writes.
+    #[test]
+    fn hand_written_varints_are_quick_protobufs() {
+        let reference = |value: u64| {
+            let mut out = Vec::new();
+            Writer::new(Backend(&mut out)).write_varint(value).unwrap();
+            out
+        };
+        for value in (0..0x8000).chain([0x1f_ffff, 0x20_0000, u64::MAX]) {
+            let mut out = Vec::new();
+            Encoder::new(&mut out).varint(value);
+            assert_eq!(out, reference(value), "{value:#x}");
+        }
+        for number in [1, 15, 16, 2047, 2048, 1 << 20] {
+            for len in [1, 127, 128, 300, 0x3fff, 0x4000, 1 << 21] {
+                let mut out = Vec::new();
+                Encoder::new(&mut out).len_field_head(number, len);
+                let mut expected = reference(WireType::Len.key(number).into());
+                expected.extend(reference(len as u64));
+                assert_eq!(out, expected, "field {number}, length {len}");
+            }
+        }
     }
 }

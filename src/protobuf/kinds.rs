@@ -24,6 +24,13 @@ pub trait Kind {
     fn value_len(value: &Self::Value) -> usize;
     /// Writes `value` (with its length prefix for LEN kinds).
     fn encode_value<B: EncodeBuf>(value: &Self::Value, e: &mut Encoder<'_, B>);
+    /// Writes one record of field `number`: its key, then `value`. `string` and `bytes`
+    /// override it to write key and length together.
+    #[inline(always)]
+    fn encode_record<B: EncodeBuf>(number: u32, value: &Self::Value, e: &mut Encoder<'_, B>) {
+        e.key(number, Self::WIRE_TYPE);
+        Self::encode_value(value, e);
+    }
     /// How many bytes of `value` a [`SplicedBuf`](super::SplicedBuf) keeps by reference rather
     /// than copying: the payloads of its `bytes` values of at least
     /// [`MIN_SPLICED`](super::MIN_SPLICED) bytes, nested ones included. None for the others.
@@ -65,11 +72,14 @@ impl Kind for Int32 {
     fn is_default(value: &i32) -> bool {
         *value == 0
     }
+    #[inline]
     fn value_len(value: &i32) -> usize {
         sizeof_varint(i64::from(*value) as u64)
     }
+    #[inline]
     fn encode_value<B: EncodeBuf>(value: &i32, e: &mut Encoder<'_, B>) {
-        e.primitive(|w| w.write_int32(*value));
+        // Negative values sign-extend to ten bytes, as `write_int32` does.
+        e.varint(i64::from(*value) as u64);
     }
     fn merge_value(value: &mut i32, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
         // Read as 64 bits (refusing a tenth byte above 1, as every 64-bit field does) and
@@ -89,11 +99,13 @@ impl Kind for Int64 {
     fn is_default(value: &i64) -> bool {
         *value == 0
     }
+    #[inline]
     fn value_len(value: &i64) -> usize {
         sizeof_varint(*value as u64)
     }
+    #[inline]
     fn encode_value<B: EncodeBuf>(value: &i64, e: &mut Encoder<'_, B>) {
-        e.primitive(|w| w.write_int64(*value));
+        e.varint(*value as u64);
     }
     fn merge_value(value: &mut i64, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
         *value = d.varint()? as i64;
@@ -111,11 +123,13 @@ impl Kind for Uint32 {
     fn is_default(value: &u32) -> bool {
         *value == 0
     }
+    #[inline]
     fn value_len(value: &u32) -> usize {
         sizeof_varint(u64::from(*value))
     }
+    #[inline]
     fn encode_value<B: EncodeBuf>(value: &u32, e: &mut Encoder<'_, B>) {
-        e.primitive(|w| w.write_uint32(*value));
+        e.varint(u64::from(*value));
     }
     fn merge_value(value: &mut u32, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
         *value = d.varint32()?;
@@ -133,11 +147,13 @@ impl Kind for Uint64 {
     fn is_default(value: &u64) -> bool {
         *value == 0
     }
+    #[inline]
     fn value_len(value: &u64) -> usize {
         sizeof_varint(*value)
     }
+    #[inline]
     fn encode_value<B: EncodeBuf>(value: &u64, e: &mut Encoder<'_, B>) {
-        e.primitive(|w| w.write_uint64(*value));
+        e.varint(*value);
     }
     fn merge_value(value: &mut u64, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
         *value = d.varint()?;
@@ -155,13 +171,15 @@ impl Kind for Sint32 {
     fn is_default(value: &i32) -> bool {
         *value == 0
     }
+    #[inline]
     fn value_len(value: &i32) -> usize {
         sizeof_varint(zigzag32(*value).into())
     }
+    #[inline]
     fn encode_value<B: EncodeBuf>(value: &i32, e: &mut Encoder<'_, B>) {
         // Not quick-protobuf's write_sint32/sizeof_sint32: they cast the ZigZag result from i32
         // to u64, sign-extending it, so |v| >= 2^30 came out as ten bytes instead of five.
-        e.primitive(|w| w.write_varint(zigzag32(*value).into()));
+        e.varint(zigzag32(*value).into());
     }
     fn merge_value(value: &mut i32, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
         *value = unzigzag32(d.varint32()?);
@@ -179,9 +197,11 @@ impl Kind for Sint64 {
     fn is_default(value: &i64) -> bool {
         *value == 0
     }
+    #[inline]
     fn value_len(value: &i64) -> usize {
         sizeof_sint64(*value)
     }
+    #[inline]
     fn encode_value<B: EncodeBuf>(value: &i64, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_sint64(*value));
     }
@@ -201,11 +221,13 @@ impl Kind for Bool {
     fn is_default(value: &bool) -> bool {
         !*value
     }
+    #[inline]
     fn value_len(_: &bool) -> usize {
         1
     }
+    #[inline]
     fn encode_value<B: EncodeBuf>(value: &bool, e: &mut Encoder<'_, B>) {
-        e.primitive(|w| w.write_bool(*value));
+        e.varint(u64::from(*value));
     }
     fn merge_value(value: &mut bool, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
         // Not quick-protobuf's read_bool: it reads only 32 bits, so 2^32 would come out false.
@@ -225,11 +247,13 @@ impl Kind for Enum {
     fn is_default(value: &i32) -> bool {
         *value == 0
     }
+    #[inline]
     fn value_len(value: &i32) -> usize {
         sizeof_varint(i64::from(*value) as u64)
     }
+    #[inline]
     fn encode_value<B: EncodeBuf>(value: &i32, e: &mut Encoder<'_, B>) {
-        e.primitive(|w| w.write_enum(*value));
+        e.varint(i64::from(*value) as u64);
     }
     fn merge_value(value: &mut i32, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
         *value = d.varint32()?.cast_signed();
@@ -253,9 +277,11 @@ impl Kind for Fixed32 {
     fn is_default(value: &u32) -> bool {
         *value == 0
     }
+    #[inline]
     fn value_len(_: &u32) -> usize {
         4
     }
+    #[inline]
     fn encode_value<B: EncodeBuf>(value: &u32, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_fixed32(*value));
     }
@@ -275,9 +301,11 @@ impl Kind for Fixed64 {
     fn is_default(value: &u64) -> bool {
         *value == 0
     }
+    #[inline]
     fn value_len(_: &u64) -> usize {
         8
     }
+    #[inline]
     fn encode_value<B: EncodeBuf>(value: &u64, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_fixed64(*value));
     }
@@ -297,9 +325,11 @@ impl Kind for Sfixed32 {
     fn is_default(value: &i32) -> bool {
         *value == 0
     }
+    #[inline]
     fn value_len(_: &i32) -> usize {
         4
     }
+    #[inline]
     fn encode_value<B: EncodeBuf>(value: &i32, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_sfixed32(*value));
     }
@@ -319,9 +349,11 @@ impl Kind for Sfixed64 {
     fn is_default(value: &i64) -> bool {
         *value == 0
     }
+    #[inline]
     fn value_len(_: &i64) -> usize {
         8
     }
+    #[inline]
     fn encode_value<B: EncodeBuf>(value: &i64, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_sfixed64(*value));
     }
@@ -341,9 +373,11 @@ impl Kind for Float {
     fn is_default(value: &f32) -> bool {
         value.to_bits() == 0
     }
+    #[inline]
     fn value_len(_: &f32) -> usize {
         4
     }
+    #[inline]
     fn encode_value<B: EncodeBuf>(value: &f32, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_float(*value));
     }
@@ -363,9 +397,11 @@ impl Kind for Double {
     fn is_default(value: &f64) -> bool {
         value.to_bits() == 0
     }
+    #[inline]
     fn value_len(_: &f64) -> usize {
         8
     }
+    #[inline]
     fn encode_value<B: EncodeBuf>(value: &f64, e: &mut Encoder<'_, B>) {
         e.primitive(|w| w.write_double(*value));
     }
@@ -388,6 +424,7 @@ impl Kind for Str {
     fn is_default(value: &Text) -> bool {
         value.is_empty()
     }
+    #[inline]
     fn value_len(value: &Text) -> usize {
         sizeof_len(value.len())
     }
@@ -395,6 +432,10 @@ impl Kind for Str {
     fn encode_value<B: EncodeBuf>(value: &Text, e: &mut Encoder<'_, B>) {
         // The bytes, not the `str`: no UTF-8 check on the way out.
         e.len_delimited(value.as_bytes());
+    }
+    #[inline(always)]
+    fn encode_record<B: EncodeBuf>(number: u32, value: &Text, e: &mut Encoder<'_, B>) {
+        e.len_record(number, value.as_bytes());
     }
     fn merge_value(value: &mut Text, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
         d.string_into(value)
@@ -411,12 +452,17 @@ impl Kind for Bin {
     fn is_default(value: &Bytes) -> bool {
         value.is_empty()
     }
+    #[inline]
     fn value_len(value: &Bytes) -> usize {
         sizeof_len(value.len())
     }
     #[inline(always)]
     fn encode_value<B: EncodeBuf>(value: &Bytes, e: &mut Encoder<'_, B>) {
         e.len_delimited_shared(value);
+    }
+    #[inline(always)]
+    fn encode_record<B: EncodeBuf>(number: u32, value: &Bytes, e: &mut Encoder<'_, B>) {
+        e.len_record_shared(number, value);
     }
     fn spliced_len(value: &Bytes) -> usize {
         if value.len() >= super::spliced::MIN_SPLICED {
@@ -445,9 +491,11 @@ impl<M: Message> Kind for Msg<M> {
     fn is_default(_: &M) -> bool {
         false
     }
+    #[inline]
     fn value_len(value: &M) -> usize {
         sizeof_len(value.encoded_len())
     }
+    #[inline]
     fn encode_value<B: EncodeBuf>(value: &M, e: &mut Encoder<'_, B>) {
         e.len_prefix(value.encoded_len());
         value.encode_fields(e);

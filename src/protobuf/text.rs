@@ -175,7 +175,9 @@ impl Text {
     #[inline(always)]
     pub fn as_bytes(&self) -> &[u8] {
         match &self.0 {
-            Repr::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            // `min` is a no-op (len <= INLINE_CAPACITY), but the compiler can't know it: a
+            // conditional move where a bounds check would branch to a panic.
+            Repr::Inline { len, bytes } => &bytes[..usize::from(*len).min(Self::INLINE_CAPACITY)],
             Repr::Shared(shared) => shared.as_bytes(),
         }
     }

@@ -60,6 +60,7 @@ pub struct HelloRequest {
 }
 
 impl Message for HelloRequest {
+    #[inline]
     fn encode_fields<S: FieldSink>(&self, s: &mut S) {
         s.string(1, &self.name);
     }
@@ -79,6 +80,7 @@ pub struct HelloReply {
 }
 
 impl Message for HelloReply {
+    #[inline]
     fn encode_fields<S: FieldSink>(&self, s: &mut S) {
         s.string(1, &self.message);
     }

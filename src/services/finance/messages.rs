@@ -43,6 +43,7 @@ pub struct ConvertRequest {
 }
 
 impl Message for ConvertRequest {
+    #[inline]
     fn encode_fields<S: FieldSink>(&self, s: &mut S) {
         s.string(1, &self.from_currency);
         s.string(2, &self.to_currency);
@@ -76,6 +77,7 @@ pub struct ConvertReply {
 }
 
 impl Message for ConvertReply {
+    #[inline]
     fn encode_fields<S: FieldSink>(&self, s: &mut S) {
         s.double(1, self.converted_amount);
         s.double(2, self.rate);
@@ -106,6 +108,7 @@ pub struct WatchRequest {
 }
 
 impl Message for WatchRequest {
+    #[inline]
     fn encode_fields<S: FieldSink>(&self, s: &mut S) {
         s.string(1, &self.base_currency);
         s.repeated::<Str>(2, &self.target_currencies);
@@ -134,6 +137,7 @@ pub struct RateUpdate {
 }
 
 impl Message for RateUpdate {
+    #[inline]
     fn encode_fields<S: FieldSink>(&self, s: &mut S) {
         s.string(1, &self.currency);
         s.double(2, self.rate);
@@ -162,6 +166,7 @@ pub struct BatchReply {
 }
 
 impl Message for BatchReply {
+    #[inline]
     fn encode_fields<S: FieldSink>(&self, s: &mut S) {
         s.double(1, self.total_converted);
         s.int32(2, self.count);

@@ -22,6 +22,7 @@ pub struct HealthCheckRequest {
 }
 
 impl Message for HealthCheckRequest {
+    #[inline]
     fn encode_fields<S: FieldSink>(&self, s: &mut S) {
         s.string(1, &self.service);
     }
@@ -100,6 +101,7 @@ impl HealthCheckResponse {
 }
 
 impl Message for HealthCheckResponse {
+    #[inline]
     fn encode_fields<S: FieldSink>(&self, s: &mut S) {
         s.enumeration(1, self.status);
     }
@@ -116,6 +118,7 @@ impl Message for HealthCheckResponse {
 pub struct HealthListRequest {}
 
 impl Message for HealthListRequest {
+    #[inline]
     fn encode_fields<S: FieldSink>(&self, _: &mut S) {}
     fn merge_field(&mut self, _: u32, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
         d.skip()
@@ -131,6 +134,7 @@ pub struct HealthListResponse {
 }
 
 impl Message for HealthListResponse {
+    #[inline]
     fn encode_fields<S: FieldSink>(&self, s: &mut S) {
         s.map::<Str, Msg<HealthCheckResponse>>(1, &self.statuses);
     }

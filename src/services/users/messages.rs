@@ -36,6 +36,7 @@ pub struct GetUserRequest {
 }
 
 impl Message for GetUserRequest {
+    #[inline]
     fn encode_fields<S: FieldSink>(&self, s: &mut S) {
         s.string(1, &self.user_id);
     }
@@ -65,6 +66,7 @@ pub struct CreateUserRequest {
 }
 
 impl Message for CreateUserRequest {
+    #[inline]
     fn encode_fields<S: FieldSink>(&self, s: &mut S) {
         s.string(1, &self.name);
         s.string(2, &self.email);
@@ -104,6 +106,7 @@ pub struct User {
 }
 
 impl Message for User {
+    #[inline]
     fn encode_fields<S: FieldSink>(&self, s: &mut S) {
         s.string(1, &self.id);
         s.string(2, &self.name);
@@ -138,6 +141,7 @@ pub struct ListUsersRequest {
 }
 
 impl Message for ListUsersRequest {
+    #[inline]
     fn encode_fields<S: FieldSink>(&self, s: &mut S) {
         s.int32(1, self.page_size);
         s.string(2, &self.page_token);
@@ -166,6 +170,7 @@ pub struct BulkCreateResponse {
 }
 
 impl Message for BulkCreateResponse {
+    #[inline]
     fn encode_fields<S: FieldSink>(&self, s: &mut S) {
         s.int32(1, self.created_count);
         s.repeated::<Str>(2, &self.user_ids);
