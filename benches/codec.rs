@@ -75,6 +75,7 @@ struct Payload {
 }
 
 impl Message for Payload {
+    #[inline]
     fn encode_fields<S: FieldSink>(&self, s: &mut S) {
         s.bytes(1, &self.body);
     }
@@ -107,6 +108,15 @@ where
     group.bench_function(BenchmarkId::new("encode", "prost"), |b| {
         b.iter(|| black_box(black_box(theirs).encode_to_vec()));
     });
+    // As a gRPC transport encodes: into a buffer it already has (tonic's and h2grpc's both do).
+    group.bench_function(BenchmarkId::new("encode_buf", "h2grpc"), |b| {
+        let mut buf = Vec::with_capacity(wire.len());
+        b.iter(|| encode_ours(black_box(ours), &mut buf));
+    });
+    group.bench_function(BenchmarkId::new("encode_buf", "prost"), |b| {
+        let mut buf = Vec::with_capacity(wire.len());
+        b.iter(|| encode_theirs(black_box(theirs), &mut buf));
+    });
     group.bench_function(BenchmarkId::new("decode", "h2grpc"), |b| {
         b.iter(|| black_box(O::decode(black_box(&wire)).unwrap()));
     });
@@ -114,6 +124,23 @@ where
         b.iter(|| black_box(P::decode(black_box(&wire[..])).unwrap()));
     });
     group.finish();
+}
+
+/// `encode_buf`: encodes into `buf`, emptied first and kept from call to call. Never inlined,
+/// either side, so that both are the same call and each can be found in a profile.
+#[inline(never)]
+fn encode_ours<O: Message>(message: &O, buf: &mut Vec<u8>) {
+    buf.clear();
+    message.encode(buf);
+    black_box(buf);
+}
+
+/// prost's `encode_buf`.
+#[inline(never)]
+fn encode_theirs<P: prost::Message>(message: &P, buf: &mut Vec<u8>) {
+    buf.clear();
+    message.encode(buf).unwrap();
+    black_box(buf);
 }
 
 fn codec(c: &mut Criterion) {
@@ -225,10 +252,13 @@ fn count(case: &str) {
     fn run<O: Message, P: prost::Message + Default>(what: &str, ours: &O, n: usize) {
         let wire = ours.encode_to_bytes();
         let theirs = P::decode(wire.clone()).unwrap();
+        let mut buf = Vec::with_capacity(wire.len());
         for _ in 0..n {
             match what {
                 "encode/h2grpc" => drop(black_box(black_box(ours).encode_to_vec())),
                 "encode/prost" => drop(black_box(black_box(&theirs).encode_to_vec())),
+                "encode_buf/h2grpc" => encode_ours(black_box(ours), &mut buf),
+                "encode_buf/prost" => encode_theirs(black_box(&theirs), &mut buf),
                 "decode/h2grpc" => drop(black_box(O::decode(black_box(&wire)).unwrap())),
                 "decode/prost" => drop(black_box(P::decode(black_box(&wire[..])).unwrap())),
                 _ => panic!("unknown operation {what}"),
@@ -256,20 +286,31 @@ fn count(case: &str) {
 /// prost's (about 20 µs each, the order swapped every round), and prints the medians and the
 /// median of the per-round ratios. On a shared VM whose speed changes from one second to the
 /// next, criterion's ratio compares two different moments; here both sides get the same ones.
-fn interleaved() {
+///
+/// `H2GRPC_INTERLEAVE=<name>` runs only the cases whose name contains `<name>` (for a profiler).
+fn interleaved(only: &str) {
     let samples = Samples::new();
+    let run = |name: &str| only == "1" || name.contains(only);
     println!(
         "codec, interleaved: median ns per call (h2grpc, prost), median ratio of 2,000 rounds"
     );
-    interleave::<_, PHelloRequest>("HelloRequest", &samples.hello);
-    interleave::<_, PConvertRequest>("ConvertRequest", &samples.convert);
-    interleave::<_, PUser>("User", &samples.user);
-    interleave::<_, PBulkCreateResponse>("BulkCreateResponse", &samples.bulk);
+    if run("HelloRequest") {
+        interleave::<_, PHelloRequest>("HelloRequest", &samples.hello);
+    }
+    if run("ConvertRequest") {
+        interleave::<_, PConvertRequest>("ConvertRequest", &samples.convert);
+    }
+    if run("User") {
+        interleave::<_, PUser>("User", &samples.user);
+    }
+    if run("BulkCreateResponse") {
+        interleave::<_, PBulkCreateResponse>("BulkCreateResponse", &samples.bulk);
+    }
     for size in [1024, 64 * 1024] {
-        interleave::<_, PPayload>(
-            &format!("Payload{}KiB", size / 1024),
-            &Samples::payload(size),
-        );
+        let name = format!("Payload{}KiB", size / 1024);
+        if run(&name) {
+            interleave::<_, PPayload>(&name, &Samples::payload(size));
+        }
     }
 }
 
@@ -287,12 +328,18 @@ fn interleave<O: Message, P: prost::Message + Default>(name: &str, ours: &O) {
         || drop(black_box(black_box(ours).encode_to_vec())),
         || drop(black_box(black_box(&theirs).encode_to_vec())),
     );
+    let (mut ours_buf, mut theirs_buf) = (Vec::new(), Vec::new());
+    let (b_ours, b_theirs, b_ratio) = alternate(
+        || encode_ours(black_box(ours), &mut ours_buf),
+        || encode_theirs(black_box(&theirs), &mut theirs_buf),
+    );
     let (d_ours, d_theirs, d_ratio) = alternate(
         || drop(black_box(O::decode(black_box(&wire)).unwrap())),
         || drop(black_box(P::decode(black_box(&wire[..])).unwrap())),
     );
     println!(
         "{name:>20}  encode {e_ours:7.1} {e_theirs:7.1} ns {e_ratio:5.2}x   \
+         encode_buf {b_ours:7.1} {b_theirs:7.1} ns {b_ratio:5.2}x   \
          decode {d_ours:7.1} {d_theirs:7.1} ns {d_ratio:5.2}x"
     );
 }
@@ -344,8 +391,8 @@ fn main() {
         count(&case);
         return;
     }
-    if std::env::var_os("H2GRPC_INTERLEAVE").is_some() {
-        interleaved();
+    if let Ok(only) = std::env::var("H2GRPC_INTERLEAVE") {
+        interleaved(&only);
         return;
     }
     benches();
