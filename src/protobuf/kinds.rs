@@ -57,6 +57,11 @@ fn zigzag32(value: i32) -> u32 {
     ((value << 1) ^ (value >> 31)).cast_unsigned()
 }
 
+/// ZigZag for 64 bits, as [`zigzag32`].
+fn zigzag64(value: i64) -> u64 {
+    ((value << 1) ^ (value >> 63)).cast_unsigned()
+}
+
 /// The inverse of [`zigzag32`].
 fn unzigzag32(value: u32) -> i32 {
     (value >> 1).cast_signed() ^ -((value & 1).cast_signed())
@@ -203,7 +208,7 @@ impl Kind for Sint64 {
     }
     #[inline]
     fn encode_value<B: EncodeBuf>(value: &i64, e: &mut Encoder<'_, B>) {
-        e.primitive(|w| w.write_sint64(*value));
+        e.varint(zigzag64(*value));
     }
     fn merge_value(value: &mut i64, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
         *value = d.primitive(BytesReader::read_sint64)?;
