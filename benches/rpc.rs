@@ -42,6 +42,18 @@
 //! - Requests are built once and cloned per call where the API takes ownership (tonic's
 //!   stream of 10,000 requests clones each item; h2grpc's `send` borrows it).
 //!
+//! # Latency, call by call
+//!
+//! `H2GRPC_ALTERNATE=1 target/release/deps/rpc-<hash>` (after `cargo bench --bench rpc
+//! --no-run`) skips criterion and measures `SayHello` at one call in flight the way
+//! `benches/codec.rs` measures the codecs on a VM whose speed drifts: an h2grpc call, then a
+//! tonic call (the order swapped every round), for `H2GRPC_SECONDS` seconds (default 10) after
+//! one second of the same. Both servers' threads are pinned to CPU 0 and the clients' to CPU 1
+//! (as `benches/load.py` pins its processes), so that every call crosses between the two. Each call is timed on its own, so it prints the mean, p50, p90, p99
+//! and max per stack and the ratios of the means and of the p99s: criterion's mean of a batch
+//! gives no percentiles, and two batches run one after the other meet different moments of
+//! the machine.
+//!
 //! `cargo test --all-targets` (criterion's test mode) runs each benchmark once: it starts the
 //! two servers and checks each call's answer, with no timing.
 
@@ -96,6 +108,24 @@ fn h2grpc_windows(stream_window: u32) -> Http2Settings {
 
 // ===== Servers =====
 
+/// Whether this run measures latency call by call (`H2GRPC_ALTERNATE`), where threads are
+/// pinned: both servers to CPU 0, the clients to CPU 1, as `benches/load.py` pins processes.
+fn alternating() -> bool {
+    std::env::var_os("H2GRPC_ALTERNATE").is_some()
+}
+
+/// Pins the calling thread to the `index`th CPU, if the machine has more than one (with one,
+/// everything shares it anyway).
+fn pin(index: usize) {
+    let cores = core_affinity::get_core_ids().unwrap_or_default();
+    if let (true, Some(core)) = (cores.len() > 1, cores.get(index)) {
+        assert!(
+            core_affinity::set_for_current(*core),
+            "pin a thread to CPU {index}"
+        );
+    }
+}
+
 /// Runs `serve` on a current-thread runtime on a thread of its own, with a listener bound to a
 /// loopback port; returns the port's address. The thread lives as long as the process.
 fn spawn_server<F, Fut>(name: &str, serve: F) -> SocketAddr
@@ -109,6 +139,9 @@ where
     std::thread::Builder::new()
         .name(format!("{name} server"))
         .spawn(move || {
+            if alternating() {
+                pin(0);
+            }
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -496,12 +529,119 @@ fn unary_large(group: &mut Group<'_>, runtime: &Runtime, clients: &Clients) {
     });
 }
 
+/// The latencies of `SayHello` calls, one in flight, h2grpc's and tonic's alternating (the
+/// module docs' "Latency, call by call").
+fn alternate(runtime: &Runtime, clients: &Clients, seconds: f64) {
+    let h2grpc_call = async |client: &mut GreeterClient| {
+        let start = Instant::now();
+        let request = Request::new(HelloRequest {
+            name: "world".into(),
+        });
+        let reply = client.say_hello(request).await.expect("SayHello");
+        assert_eq!(&*reply.get_ref().message, "Hello, world!");
+        start.elapsed()
+    };
+    let tonic_call = async |client: &mut TonicGreeterClient<_>| {
+        let start = Instant::now();
+        let request = th::HelloRequest {
+            name: "world".into(),
+        };
+        let reply = client.say_hello(request).await.expect("SayHello");
+        assert_eq!(reply.get_ref().message, "Hello, world!");
+        start.elapsed()
+    };
+    let (mut ours, mut theirs) = (
+        clients.h2grpc_greeter.clone(),
+        clients.tonic_greeter.clone(),
+    );
+    let (mut ours_times, mut theirs_times) = (Vec::new(), Vec::new());
+    runtime.block_on(async {
+        for (phase, length) in [(0, 1.0), (1, seconds)] {
+            let end = Instant::now() + Duration::from_secs_f64(length);
+            let mut h2grpc_first = true;
+            while Instant::now() < end {
+                let (a, b) = if h2grpc_first {
+                    let a = h2grpc_call(&mut ours).await;
+                    (a, tonic_call(&mut theirs).await)
+                } else {
+                    let b = tonic_call(&mut theirs).await;
+                    (h2grpc_call(&mut ours).await, b)
+                };
+                if phase == 1 {
+                    ours_times.push(a);
+                    theirs_times.push(b);
+                }
+                h2grpc_first = !h2grpc_first;
+            }
+        }
+    });
+    let ours = Latencies::of(ours_times);
+    let theirs = Latencies::of(theirs_times);
+    println!("rpc, SayHello at one call in flight, h2grpc and tonic alternating for {seconds} s");
+    println!("{}", ours.line("h2grpc"));
+    println!("{}", theirs.line("tonic"));
+    println!(
+        "h2grpc / tonic: mean {:.2}x, p50 {:.2}x, p99 {:.2}x (below 1: h2grpc is faster)",
+        ours.mean / theirs.mean,
+        ours.p50 / theirs.p50,
+        ours.p99 / theirs.p99
+    );
+}
+
+/// A sample of call latencies, in microseconds.
+struct Latencies {
+    calls: usize,
+    mean: f64,
+    p50: f64,
+    p90: f64,
+    p99: f64,
+    max: f64,
+}
+
+impl Latencies {
+    fn of(times: Vec<Duration>) -> Self {
+        assert!(!times.is_empty(), "no call was timed");
+        let mut us: Vec<f64> = times.iter().map(|t| t.as_secs_f64() * 1e6).collect();
+        us.sort_by(f64::total_cmp);
+        // Nearest rank, the fraction in thousandths.
+        let at =
+            |per_mille: usize| us[(us.len() * per_mille).div_ceil(1000).clamp(1, us.len()) - 1];
+        Self {
+            calls: us.len(),
+            mean: us.iter().sum::<f64>() / us.len() as f64,
+            p50: at(500),
+            p90: at(900),
+            p99: at(990),
+            max: at(1000),
+        }
+    }
+
+    fn line(&self, name: &str) -> String {
+        format!(
+            "{name:>7}: {} calls, mean {:.1} us, p50 {:.1} us, p90 {:.1} us, p99 {:.1} us, max {:.1} us",
+            self.calls, self.mean, self.p50, self.p90, self.p99, self.max
+        )
+    }
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("the client runtime");
+    if alternating() {
+        pin(1);
+    }
     let clients = Clients::connect(&runtime);
+    if alternating() {
+        let seconds = std::env::var("H2GRPC_SECONDS")
+            .ok()
+            .and_then(|s| s.parse::<f64>().ok())
+            .filter(|s| *s > 0.0)
+            .unwrap_or(10.0);
+        alternate(&runtime, &clients, seconds);
+        return;
+    }
     let mut criterion = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
