@@ -49,13 +49,14 @@
 //! `benches/codec.rs` measures the codecs on a VM whose speed drifts: an h2grpc call, then a
 //! tonic call (the order swapped every round), for `H2GRPC_SECONDS` seconds (default 10) after
 //! one second of the same. Both servers' threads are pinned to CPU 0 and the clients' to CPU 1
-//! (as `benches/load.py` pins its processes), so that every call crosses between the two. Each call is timed on its own, so it prints the mean, p50, p90, p99
-//! and max per stack and the ratios of the means and of the p99s: criterion's mean of a batch
-//! gives no percentiles, and two batches run one after the other meet different moments of
-//! the machine.
+//! (as `benches/load.py` pins its processes), so that every call crosses between the two. Each
+//! call is timed on its own, so it prints the mean, p50, p90, p99 and max per stack and the
+//! ratios of the means and of the p99s: criterion's mean of a batch gives no percentiles, and
+//! two batches run one after the other meet different moments of the machine.
 //!
 //! `cargo test --all-targets` (criterion's test mode) runs each benchmark once: it starts the
-//! two servers and checks each call's answer, with no timing.
+//! two servers and checks each call's answer, with no timing; then the call-by-call mode for
+//! 0.2 s, unpinned.
 
 #![forbid(unsafe_code)]
 
@@ -556,7 +557,7 @@ fn alternate(runtime: &Runtime, clients: &Clients, seconds: f64) {
     );
     let (mut ours_times, mut theirs_times) = (Vec::new(), Vec::new());
     runtime.block_on(async {
-        for (phase, length) in [(0, 1.0), (1, seconds)] {
+        for (phase, length) in [(0, seconds.min(1.0)), (1, seconds)] {
             let end = Instant::now() + Duration::from_secs_f64(length);
             let mut h2grpc_first = true;
             while Instant::now() < end {
@@ -673,4 +674,10 @@ fn main() {
     group.finish();
 
     criterion.final_summary();
+
+    // Under `cargo test` (criterion's test mode: no `--bench`), the call-by-call mode runs
+    // briefly too, so that it keeps working (every reply is checked).
+    if !std::env::args().any(|arg| arg == "--bench") {
+        alternate(&runtime, &clients, 0.2);
+    }
 }

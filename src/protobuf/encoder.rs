@@ -485,11 +485,24 @@ mod tests {
             Writer::new(Backend(&mut out)).write_varint(value).unwrap();
             out
         };
-        for value in (0..0x8000).chain([0x1f_ffff, 0x20_0000, u64::MAX]) {
+        // Every value of one and two bytes, then both sides of every power of two (which
+        // include every length boundary, 2^7k, up to ten bytes), and a timestamp's five bytes
+        // checked by hand as well.
+        let boundaries = (1..64).flat_map(|bit| {
+            let power = 1_u64 << bit;
+            [power - 1, power, power + 1]
+        });
+        for value in (0..0x8000)
+            .chain(boundaries)
+            .chain([u64::MAX, 1_700_000_000])
+        {
             let mut out = Vec::new();
             Encoder::new(&mut out).varint(value);
             assert_eq!(out, reference(value), "{value:#x}");
         }
+        let mut out = Vec::new();
+        Encoder::new(&mut out).varint(1_700_000_000);
+        assert_eq!(out, [0x80, 0xe2, 0xcf, 0xaa, 0x06]);
         for number in [1, 15, 16, 2047, 2048, 1 << 20] {
             for len in [1, 127, 128, 300, 0x3fff, 0x4000, 1 << 21] {
                 let mut out = Vec::new();
