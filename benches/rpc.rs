@@ -304,6 +304,28 @@ where
 
 type Group<'a> = BenchmarkGroup<'a, WallTime>;
 
+/// One `SayHello { name: "world" }` on h2grpc's client, its reply checked.
+async fn h2grpc_say_hello(client: &mut GreeterClient) -> Response<hello::HelloReply> {
+    let request = Request::new(HelloRequest {
+        name: "world".into(),
+    });
+    let reply = client.say_hello(request).await.expect("SayHello");
+    assert_eq!(&*reply.get_ref().message, "Hello, world!");
+    reply
+}
+
+/// The same call on tonic's client.
+async fn tonic_say_hello(
+    client: &mut TonicGreeterClient<tonic_peer::tonic::transport::Channel>,
+) -> tonic_peer::tonic::Response<th::HelloReply> {
+    let request = th::HelloRequest {
+        name: "world".into(),
+    };
+    let reply = client.say_hello(request).await.expect("SayHello");
+    assert_eq!(reply.get_ref().message, "Hello, world!");
+    reply
+}
+
 /// (a) and (b): `SayHello` with `tasks` calls in flight.
 fn unary_hello(group: &mut Group<'_>, runtime: &Runtime, clients: &Clients, tasks: u64) {
     group.throughput(Throughput::Elements(1));
@@ -315,12 +337,7 @@ fn unary_hello(group: &mut Group<'_>, runtime: &Runtime, clients: &Clients, task
                 iters,
                 tasks,
                 async |client: &mut GreeterClient| {
-                    let request = Request::new(HelloRequest {
-                        name: "world".into(),
-                    });
-                    let reply = client.say_hello(request).await.expect("SayHello");
-                    assert_eq!(&*reply.get_ref().message, "Hello, world!");
-                    black_box(reply);
+                    black_box(h2grpc_say_hello(client).await);
                 },
             )
         });
@@ -333,12 +350,7 @@ fn unary_hello(group: &mut Group<'_>, runtime: &Runtime, clients: &Clients, task
                 iters,
                 tasks,
                 async |client: &mut TonicGreeterClient<_>| {
-                    let request = th::HelloRequest {
-                        name: "world".into(),
-                    };
-                    let reply = client.say_hello(request).await.expect("SayHello");
-                    assert_eq!(reply.get_ref().message, "Hello, world!");
-                    black_box(reply);
+                    black_box(tonic_say_hello(client).await);
                 },
             )
         });
@@ -535,20 +547,12 @@ fn unary_large(group: &mut Group<'_>, runtime: &Runtime, clients: &Clients) {
 fn alternate(runtime: &Runtime, clients: &Clients, seconds: f64) {
     let h2grpc_call = async |client: &mut GreeterClient| {
         let start = Instant::now();
-        let request = Request::new(HelloRequest {
-            name: "world".into(),
-        });
-        let reply = client.say_hello(request).await.expect("SayHello");
-        assert_eq!(&*reply.get_ref().message, "Hello, world!");
+        black_box(h2grpc_say_hello(client).await);
         start.elapsed()
     };
     let tonic_call = async |client: &mut TonicGreeterClient<_>| {
         let start = Instant::now();
-        let request = th::HelloRequest {
-            name: "world".into(),
-        };
-        let reply = client.say_hello(request).await.expect("SayHello");
-        assert_eq!(reply.get_ref().message, "Hello, world!");
+        black_box(tonic_say_hello(client).await);
         start.elapsed()
     };
     let (mut ours, mut theirs) = (
@@ -635,11 +639,13 @@ fn main() {
     }
     let clients = Clients::connect(&runtime);
     if alternating() {
-        let seconds = std::env::var("H2GRPC_SECONDS")
-            .ok()
-            .and_then(|s| s.parse::<f64>().ok())
-            .filter(|s| *s > 0.0)
-            .unwrap_or(10.0);
+        let seconds = std::env::var("H2GRPC_SECONDS").map_or(10.0, |value| {
+            value
+                .parse::<f64>()
+                .ok()
+                .filter(|s| *s > 0.0 && *s <= 3600.0)
+                .unwrap_or_else(|| panic!("H2GRPC_SECONDS={value}: seconds, above 0, at most 3600"))
+        });
         alternate(&runtime, &clients, seconds);
         return;
     }
