@@ -23,7 +23,10 @@
 //!
 //! Nothing waits longer than one turn of the runtime. The price is one more copy of each large
 //! frame (stream1k: user time +40 µs per call, kernel time −190 µs, in the same run) and a
-//! buffer of [`CAPACITY`] kept by a connection once it has written a large frame.
+//! buffer of [`CAPACITY`] per connection while it holds bytes. Once they are written the buffer
+//! goes to its thread's spares (at most [`SPARES`]), where the next connection to hold bytes on
+//! that thread takes it: memory follows the connections busy writing large frames, not every
+//! connection that ever did (which kept 64 KiB each for its life, 640 MiB for 10,000 of them).
 //!
 //! Measured (`benches/load.py --compare --scenario stream1k`, 1,000 × 1 KiB per call, server
 //! on one core): `sendto` per call 65 → 24, server CPU per call 600–690 → 540 µs, tonic
@@ -31,6 +34,7 @@
 //! at all (930 µs per call), and so did writes of exactly 64 KiB that split a frame (1,100 µs):
 //! on loopback a write over one 64 KiB segment costs the kernel more per byte, not less.
 
+use std::cell::RefCell;
 use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
@@ -47,11 +51,45 @@ pub(crate) const HOLD_FROM: usize = 4 * 1024;
 /// whole, so three 16 KiB DATA frames leave together. Larger measured worse (module docs).
 pub(crate) const CAPACITY: usize = 64 * 1024;
 
+/// Empty buffers of [`CAPACITY`] kept per thread between uses, at most: enough for the
+/// connections of a worker that are writing large frames in the same turn, in the common case.
+pub(crate) const SPARES: usize = 4;
+
+thread_local! {
+    static SPARE: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// An empty buffer of [`CAPACITY`]: one of the thread's spares, or a new one.
+fn take_spare() -> Vec<u8> {
+    SPARE
+        .try_with(|spare| spare.try_borrow_mut().ok()?.pop())
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| Vec::with_capacity(CAPACITY))
+}
+
+/// Keeps `buffer` among the thread's spares, emptied, if there is room; drops it otherwise.
+fn give_spare(mut buffer: Vec<u8>) {
+    if buffer.capacity() != CAPACITY {
+        return;
+    }
+    buffer.clear();
+    // `try_with`: a thread being torn down has no spares left to keep it in.
+    let _ = SPARE.try_with(|spare| {
+        if let Ok(mut spare) = spare.try_borrow_mut()
+            && spare.len() < SPARES
+        {
+            spare.push(buffer);
+        }
+    });
+}
+
 /// An I/O object whose large writes are coalesced (see the module docs).
 #[derive(Debug)]
 pub(crate) struct Coalescing<T> {
     io: T,
-    /// Bytes accepted from `h2`, not yet written; `held[sent..]` is what is left.
+    /// Bytes accepted from `h2`, not yet written; `held[sent..]` is what is left. No buffer
+    /// (capacity 0) while nothing is held.
     held: Vec<u8>,
     sent: usize,
     /// A flush was put off: the held bytes go out at the next read, write or flush.
@@ -79,10 +117,16 @@ impl<T: AsyncWrite + Unpin> Coalescing<T> {
             }
             self.sent += n;
         }
-        self.held.clear();
+        give_spare(std::mem::take(&mut self.held));
         self.sent = 0;
         self.deferred = false;
         Pin::new(&mut self.io).poll_flush(cx)
+    }
+}
+
+impl<T> Drop for Coalescing<T> {
+    fn drop(&mut self) {
+        give_spare(std::mem::take(&mut self.held));
     }
 }
 
@@ -130,7 +174,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Coalescing<T> {
             }
         }
         if this.held.capacity() == 0 {
-            this.held.reserve_exact(CAPACITY);
+            this.held = take_spare();
         }
         for buf in bufs {
             this.held.extend_from_slice(buf);
@@ -309,6 +353,53 @@ mod tests {
         // Nothing held: a flush is a flush again, and nobody is woken.
         assert!(turns.flush(&mut io).is_ready());
         assert_eq!(turns.woken(), 1);
+    }
+
+    /// The thread's spare buffers, by address.
+    fn spares() -> Vec<*const u8> {
+        SPARE.with_borrow(|spare| spare.iter().map(|b| b.as_ptr()).collect())
+    }
+
+    #[test]
+    fn a_connection_holds_a_buffer_only_while_it_holds_bytes() {
+        let turns = Turns::new();
+        let (mut first, mut second) = (
+            Coalescing::new(Recorder::default()),
+            Coalescing::new(Recorder::default()),
+        );
+        let mut sent = Vec::new();
+        send_frame(&turns, &mut first, 1, &mut sent);
+        assert_eq!(first.held.capacity(), CAPACITY);
+        let buffer = first.held.as_ptr();
+        assert!(turns.read(&mut first).is_pending());
+        assert_eq!(first.io.all(), sent, "written at the next turn");
+        // Written: the buffer is a spare of the thread's, and the next connection to hold
+        // bytes takes that one.
+        assert_eq!(first.held.capacity(), 0);
+        assert_eq!(spares().last(), Some(&buffer));
+        send_frame(&turns, &mut second, 2, &mut Vec::new());
+        assert_eq!(second.held.as_ptr(), buffer);
+        assert!(!spares().contains(&buffer));
+        // Dropped while holding: the buffer goes back, emptied.
+        drop(second);
+        assert_eq!(spares().last(), Some(&buffer));
+        assert!(SPARE.with_borrow(|spare| spare.iter().all(Vec::is_empty)));
+    }
+
+    #[test]
+    fn the_spares_are_bounded() {
+        let turns = Turns::new();
+        let mut connections: Vec<_> = (0..SPARES + 3)
+            .map(|_| Coalescing::new(Recorder::default()))
+            .collect();
+        for (byte, io) in (1..).zip(&mut connections) {
+            send_frame(&turns, io, byte, &mut Vec::new());
+        }
+        for io in &mut connections {
+            assert!(turns.read(io).is_pending());
+            assert_eq!(io.held.capacity(), 0);
+        }
+        assert_eq!(spares().len(), SPARES);
     }
 
     #[test]
