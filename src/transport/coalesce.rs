@@ -26,7 +26,7 @@
 //! buffer of [`CAPACITY`] per connection while it holds bytes. Once they are written the buffer
 //! goes to its thread's spares (at most [`SPARES`]), where the next connection to hold bytes on
 //! that thread takes it: memory follows the connections busy writing large frames, not every
-//! connection that ever did (which kept 64 KiB each for its life, 640 MiB for 10,000 of them).
+//! connection that ever did (which kept 64 KiB each for its life, 625 MiB for 10,000 of them).
 //!
 //! Measured (`benches/load.py --compare --scenario stream1k`, 1,000 × 1 KiB per call, server
 //! on one core): `sendto` per call 65 → 24, server CPU per call 600–690 → 540 µs, tonic
