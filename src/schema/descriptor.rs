@@ -79,6 +79,8 @@ pub struct FileDescriptorProto {
     pub enum_type: Vec<EnumDescriptorProto>,
     /// `service = 6`.
     pub service: Vec<ServiceDescriptorProto>,
+    /// `extension = 7`: the file's top-level `extend` blocks, one field each (proto2).
+    pub extension: Vec<FieldDescriptorProto>,
     /// `options = 8`: the file's `option` lines.
     pub options: Option<FileOptions>,
     /// `public_dependency = 10`: indexes into `dependency` of the `import public` lines.
@@ -97,6 +99,7 @@ impl Message for FileDescriptorProto {
         s.repeated::<Msg<DescriptorProto>>(4, &self.message_type);
         s.repeated::<Msg<EnumDescriptorProto>>(5, &self.enum_type);
         s.repeated::<Msg<ServiceDescriptorProto>>(6, &self.service);
+        s.repeated::<Msg<FieldDescriptorProto>>(7, &self.extension);
         s.optional::<Msg<FileOptions>>(8, self.options.as_ref());
         unpacked_int32(s, 10, &self.public_dependency);
         unpacked_int32(s, 11, &self.weak_dependency);
@@ -110,6 +113,7 @@ impl Message for FileDescriptorProto {
             4 => d.repeated::<Msg<DescriptorProto>>(&mut self.message_type),
             5 => d.repeated::<Msg<EnumDescriptorProto>>(&mut self.enum_type),
             6 => d.repeated::<Msg<ServiceDescriptorProto>>(&mut self.service),
+            7 => d.repeated::<Msg<FieldDescriptorProto>>(&mut self.extension),
             8 => d.optional::<Msg<FileOptions>>(&mut self.options),
             10 => d.repeated::<Int32>(&mut self.public_dependency),
             11 => d.repeated::<Int32>(&mut self.weak_dependency),
@@ -131,6 +135,10 @@ pub struct DescriptorProto {
     pub nested_type: Vec<Self>,
     /// `enum_type = 4`: enums declared inside.
     pub enum_type: Vec<EnumDescriptorProto>,
+    /// `extension_range = 5`: `extensions 100 to 199;` as half-open ranges (proto2).
+    pub extension_range: Vec<ExtensionRange>,
+    /// `extension = 6`: `extend` blocks declared inside this message, one field each (proto2).
+    pub extension: Vec<FieldDescriptorProto>,
     /// `options = 7`.
     pub options: Option<MessageOptions>,
     /// `oneof_decl = 8`: the oneofs; a field's `oneof_index` points in here.
@@ -147,6 +155,8 @@ impl Message for DescriptorProto {
         s.repeated::<Msg<FieldDescriptorProto>>(2, &self.field);
         s.repeated::<Msg<Self>>(3, &self.nested_type);
         s.repeated::<Msg<EnumDescriptorProto>>(4, &self.enum_type);
+        s.repeated::<Msg<ExtensionRange>>(5, &self.extension_range);
+        s.repeated::<Msg<FieldDescriptorProto>>(6, &self.extension);
         s.optional::<Msg<MessageOptions>>(7, self.options.as_ref());
         s.repeated::<Msg<OneofDescriptorProto>>(8, &self.oneof_decl);
         s.repeated::<Msg<ReservedRange>>(9, &self.reserved_range);
@@ -158,6 +168,8 @@ impl Message for DescriptorProto {
             2 => d.repeated::<Msg<FieldDescriptorProto>>(&mut self.field),
             3 => d.repeated::<Msg<Self>>(&mut self.nested_type),
             4 => d.repeated::<Msg<EnumDescriptorProto>>(&mut self.enum_type),
+            5 => d.repeated::<Msg<ExtensionRange>>(&mut self.extension_range),
+            6 => d.repeated::<Msg<FieldDescriptorProto>>(&mut self.extension),
             7 => d.optional::<Msg<MessageOptions>>(&mut self.options),
             8 => d.repeated::<Msg<OneofDescriptorProto>>(&mut self.oneof_decl),
             9 => d.repeated::<Msg<ReservedRange>>(&mut self.reserved_range),
@@ -179,6 +191,30 @@ pub struct ReservedRange {
 }
 
 impl Message for ReservedRange {
+    fn encode_fields<S: FieldSink>(&self, s: &mut S) {
+        s.optional::<Int32>(1, self.start.as_ref());
+        s.optional::<Int32>(2, self.end.as_ref());
+    }
+    fn merge_field(&mut self, number: u32, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
+        match number {
+            1 => d.optional::<Int32>(&mut self.start),
+            2 => d.optional::<Int32>(&mut self.end),
+            _ => d.skip(),
+        }
+    }
+}
+
+/// `DescriptorProto.ExtensionRange`: `extensions 100 to 199;` is `start = 1` (100), `end = 2`
+/// (200, exclusive). Its options (field 3) are skipped.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExtensionRange {
+    /// `start = 1`, inclusive.
+    pub start: Option<i32>,
+    /// `end = 2`, exclusive.
+    pub end: Option<i32>,
+}
+
+impl Message for ExtensionRange {
     fn encode_fields<S: FieldSink>(&self, s: &mut S) {
         s.optional::<Int32>(1, self.start.as_ref());
         s.optional::<Int32>(2, self.end.as_ref());
@@ -291,6 +327,9 @@ impl Type {
 pub struct FieldDescriptorProto {
     /// `name = 1`, e.g. `from_currency`.
     pub name: Option<Text>,
+    /// `extendee = 2`: for an extension, the full name of the message it extends
+    /// (`.pkg.Msg`, resolved like `type_name`).
+    pub extendee: Option<Text>,
     /// `number = 3`: the field number.
     pub number: Option<i32>,
     /// `label = 4`: a [`Label`], by number.
@@ -300,6 +339,10 @@ pub struct FieldDescriptorProto {
     /// `type_name = 6`: for messages and enums, the full name with a leading dot
     /// (`.finance.ConvertRequest`), as protoc resolves it.
     pub type_name: Option<Text>,
+    /// `default_value = 7`: proto2's `[default = ...]` as protoc writes it: numbers and `true`/
+    /// `false` as text, an enum value by name, a string as it is, `bytes` C-escaped
+    /// (`\\001`), floats as `inf`, `-inf`, `nan`.
+    pub default_value: Option<Text>,
     /// `options = 8`: the `[...]` after the field.
     pub options: Option<FieldOptions>,
     /// `oneof_index = 9`: the index in `oneof_decl` of the oneof this field belongs to.
@@ -314,10 +357,12 @@ pub struct FieldDescriptorProto {
 impl Message for FieldDescriptorProto {
     fn encode_fields<S: FieldSink>(&self, s: &mut S) {
         s.optional::<Str>(1, self.name.as_ref());
+        s.optional::<Str>(2, self.extendee.as_ref());
         s.optional::<Int32>(3, self.number.as_ref());
         s.optional::<Enum>(4, self.label.as_ref());
         s.optional::<Enum>(5, self.r#type.as_ref());
         s.optional::<Str>(6, self.type_name.as_ref());
+        s.optional::<Str>(7, self.default_value.as_ref());
         s.optional::<Msg<FieldOptions>>(8, self.options.as_ref());
         s.optional::<Int32>(9, self.oneof_index.as_ref());
         s.optional::<Str>(10, self.json_name.as_ref());
@@ -326,10 +371,12 @@ impl Message for FieldDescriptorProto {
     fn merge_field(&mut self, number: u32, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
         match number {
             1 => d.optional::<Str>(&mut self.name),
+            2 => d.optional::<Str>(&mut self.extendee),
             3 => d.optional::<Int32>(&mut self.number),
             4 => d.optional::<Enum>(&mut self.label),
             5 => d.optional::<Enum>(&mut self.r#type),
             6 => d.optional::<Str>(&mut self.type_name),
+            7 => d.optional::<Str>(&mut self.default_value),
             8 => d.optional::<Msg<FieldOptions>>(&mut self.options),
             9 => d.optional::<Int32>(&mut self.oneof_index),
             10 => d.optional::<Str>(&mut self.json_name),
