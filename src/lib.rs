@@ -20,6 +20,7 @@
 //! | ⑥ | [`rpc`], [`server`], [`client`] | the typed API: `Request`, `Response`, `Streaming`, `Sender`; the four handler shapes; the `Channel` | |
 //! | ⑦ | [`services`] | the tutorials' services, health and server reflection: messages encoded by hand, servers, typed clients | `proto/*.proto` |
 //! |   | [`schema`] | the `.proto` files of `proto/`, parsed at run time into `FileDescriptorProto`s (what reflection serves) | [proto3 language spec](https://protobuf.dev/reference/protobuf/proto3-spec/) |
+//! |   | [`dynamic`] | messages of any type, decoded and encoded from descriptors on the codec of ① | [encoding guide](https://protobuf.dev/programming-guides/encoding/) |
 //!
 //! Layers ① to ④ are *sans-IO*: they take bytes and header maps in and give values out. They never
 //! await, never touch a socket and never read a clock, so every one of them is tested with byte
@@ -76,5 +77,6 @@ pub mod client;
 pub mod rpc;
 pub mod server;
 
+pub mod dynamic;
 pub mod schema;
 pub mod services;

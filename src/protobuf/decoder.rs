@@ -71,9 +71,56 @@ impl<'a> Decoder<'a> {
         Ok(Some(number))
     }
 
+    /// Reads the next key as [`next_field`](Self::next_field) does, but accepts the group
+    /// wire types (3, `SGROUP`, and 4, `EGROUP`): for messages read from a descriptor, which
+    /// may be proto2 and have groups. Returns the field number; [`wire_type`](Self::wire_type)
+    /// tells whether it opens or closes a group.
+    ///
+    /// # Errors
+    /// A truncated or invalid key.
+    #[inline]
+    pub fn next_field_with_groups(&mut self) -> Result<Option<u32>, DecodeError> {
+        if self.rest.is_empty() {
+            return Ok(None);
+        }
+        let (number, wire_type) = WireType::split_key_with_groups(self.varint()?)?;
+        self.number = number;
+        self.wire_type = wire_type;
+        Ok(Some(number))
+    }
+
     /// The wire type of the current record.
     pub fn wire_type(&self) -> WireType {
         self.wire_type
+    }
+
+    /// What remains of the message being decoded. Taken before a record's key and again after
+    /// its value, it gives the record's bytes (how unknown fields are kept).
+    pub fn remaining(&self) -> &'a [u8] {
+        self.rest
+    }
+
+    /// Enters a group whose start key was just read: one level deeper, counted against
+    /// [`RECURSION_LIMIT`] like a nested message. Leave it with [`leave_group`](Self::leave_group).
+    ///
+    /// # Errors
+    /// [`DecodeError::RecursionLimit`].
+    pub fn enter_group(&mut self) -> Result<(), DecodeError> {
+        if self.depth + 1 > RECURSION_LIMIT {
+            return Err(DecodeError::RecursionLimit);
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    /// Leaves the group entered by [`enter_group`](Self::enter_group).
+    pub fn leave_group(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    /// The field number of the current record.
+    pub fn number(&self) -> u32 {
+        self.number
     }
 
     /// Skips the value of the current record: what a decoder does with a field number it does not
@@ -87,10 +134,32 @@ impl<'a> Decoder<'a> {
             WireType::I64 => self.primitive(BytesReader::read_fixed64).map(drop),
             WireType::I32 => self.primitive(BytesReader::read_fixed32).map(drop),
             WireType::Len => self.len_delimited().map(drop),
-            // split_key never lets these through.
-            WireType::StartGroup | WireType::EndGroup => Err(DecodeError::Group {
+            WireType::StartGroup => self.skip_group(),
+            // Only next_field_with_groups reads an end-group key, and its callers handle it.
+            WireType::EndGroup => Err(DecodeError::UnmatchedEndGroup {
                 number: self.number,
             }),
+        }
+    }
+
+    /// Skips a whole group, whose start key was just read: every record up to the end-group
+    /// key of the same field number (groups inside are skipped the same way, each a level of
+    /// [`RECURSION_LIMIT`]).
+    fn skip_group(&mut self) -> Result<(), DecodeError> {
+        let number = self.number;
+        self.enter_group()?;
+        loop {
+            let Some(inner) = self.next_field_with_groups()? else {
+                return Err(DecodeError::Truncated);
+            };
+            if self.wire_type == WireType::EndGroup {
+                if inner != number {
+                    return Err(DecodeError::UnmatchedEndGroup { number: inner });
+                }
+                self.leave_group();
+                return Ok(());
+            }
+            self.skip()?;
         }
     }
 
@@ -196,12 +265,25 @@ impl<'a> Decoder<'a> {
     /// Decodes a nested message in place (fields merge into what `message` already holds, as
     /// protobuf requires when a message field appears twice).
     pub(crate) fn nested<M: Message>(&mut self, message: &mut M) -> Result<(), DecodeError> {
+        self.nested_with(|d| message.merge(d))
+    }
+
+    /// Reads a LEN record's payload and runs `decode` on a decoder over it, one level deeper
+    /// (checked against [`RECURSION_LIMIT`]): how a nested message is decoded when its type is
+    /// not a Rust type but a descriptor ([`crate::dynamic`]).
+    ///
+    /// # Errors
+    /// Truncation, the recursion limit, or what `decode` returns.
+    pub fn nested_with<T>(
+        &mut self,
+        decode: impl FnOnce(&mut Self) -> Result<T, DecodeError>,
+    ) -> Result<T, DecodeError> {
         let payload = self.len_delimited()?;
         let depth = self.depth + 1;
         if depth > RECURSION_LIMIT {
             return Err(DecodeError::RecursionLimit);
         }
-        message.merge(&mut Decoder::scoped(self.src, payload, depth))
+        decode(&mut Decoder::scoped(self.src, payload, depth))
     }
 
     fn check<K: Kind>(&self) -> Result<(), DecodeError> {
@@ -266,6 +348,21 @@ impl<'a> Decoder<'a> {
         if self.wire_type != WireType::Len || K::WIRE_TYPE == WireType::Len {
             return Err(self.mismatch(K::WIRE_TYPE));
         }
+        self.packed::<K, _>(values, |value| value)
+    }
+
+    /// The values of one packed record (a LEN payload holding values of kind `K` back to back),
+    /// each pushed onto `values` through `map` (the identity for a typed field; a conversion
+    /// into a dynamic value for [`crate::dynamic`]). For fixed-width kinds the count is known
+    /// from the length, and reserved (bounded by the bytes present).
+    ///
+    /// # Errors
+    /// A payload whose length is not a multiple of a fixed-width value, or a bad value.
+    pub fn packed<K: Kind, T>(
+        &mut self,
+        values: &mut Vec<T>,
+        map: impl Fn(K::Value) -> T,
+    ) -> Result<(), DecodeError> {
         let payload = self.len_delimited()?;
         let width = match K::WIRE_TYPE {
             WireType::I32 => 4,
@@ -285,7 +382,7 @@ impl<'a> Decoder<'a> {
         while !packed.rest.is_empty() {
             let mut value = K::Value::default();
             K::merge_value(&mut value, &mut packed)?;
-            values.push(value);
+            values.push(map(value));
         }
         Ok(())
     }

@@ -25,6 +25,9 @@ pub trait FieldSink {
     fn value<K: Kind>(&mut self, value: &K::Value);
     /// The length varint in front of a LEN payload of `len` bytes.
     fn len_prefix(&mut self, len: usize);
+    /// Bytes that are already encoded records, written as they are: the unknown fields a
+    /// message read from a descriptor keeps and passes on ([`crate::dynamic`]).
+    fn raw(&mut self, records: &[u8]);
 
     /// One record: the key of field `number`, then `value`.
     #[inline]
@@ -436,6 +439,9 @@ impl<B: EncodeBuf> FieldSink for Encoder<'_, B> {
     fn len_prefix(&mut self, len: usize) {
         self.varint(len as u64);
     }
+    fn raw(&mut self, records: &[u8]) {
+        self.buf.append(records);
+    }
     #[inline(always)]
     fn record<K: Kind>(&mut self, number: u32, value: &K::Value) {
         K::encode_record(number, value, self);
@@ -469,6 +475,9 @@ impl FieldSink for LenCounter {
     #[inline]
     fn len_prefix(&mut self, len: usize) {
         self.0 += sizeof_varint(len as u64);
+    }
+    fn raw(&mut self, records: &[u8]) {
+        self.0 += records.len();
     }
 }
 

@@ -39,6 +39,11 @@ pub enum DecodeError {
     },
     /// Nested messages deeper than [`RECURSION_LIMIT`](super::RECURSION_LIMIT).
     RecursionLimit,
+    /// An end-group key (wire type 4) for field `number` where no group of that field is open.
+    UnmatchedEndGroup {
+        /// The field number of the end-group key.
+        number: u32,
+    },
     /// A packed fixed-width field whose length is not a multiple of the value size.
     PackedLength {
         /// The field number.
@@ -73,6 +78,12 @@ impl fmt::Display for DecodeError {
                 )
             }
             Self::InvalidUtf8 { number } => write!(f, "string field {number} is not valid UTF-8"),
+            Self::UnmatchedEndGroup { number } => {
+                write!(
+                    f,
+                    "an end-group key for field {number} closes no open group"
+                )
+            }
             Self::RecursionLimit => write!(
                 f,
                 "messages nested deeper than {} levels",

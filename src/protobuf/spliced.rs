@@ -124,6 +124,7 @@ impl FieldSink for SplicedLen {
         self.0 += K::spliced_len(value);
     }
     fn len_prefix(&mut self, _len: usize) {}
+    fn raw(&mut self, _records: &[u8]) {}
 }
 
 #[cfg(test)]

@@ -58,6 +58,28 @@ impl WireType {
         };
         Ok((number, wire_type))
     }
+
+    /// Splits a key as [`split_key`](Self::split_key) does, but lets the group wire types
+    /// through: the descriptor-driven decoder ([`crate::dynamic`]) reads proto2 groups, which
+    /// the hand-written messages (all proto3) refuse.
+    pub(crate) fn split_key_with_groups(key: u64) -> Result<(u32, Self), DecodeError> {
+        match key.to_le_bytes()[0] & 7 {
+            3 | 4 => {
+                let key = u32::try_from(key).map_err(|_| DecodeError::InvalidKey(key))?;
+                let number = key >> 3;
+                if number == 0 {
+                    return Err(DecodeError::InvalidKey(key.into()));
+                }
+                let wire_type = if key & 7 == 3 {
+                    Self::StartGroup
+                } else {
+                    Self::EndGroup
+                };
+                Ok((number, wire_type))
+            }
+            _ => Self::split_key(key),
+        }
+    }
 }
 
 #[cfg(test)]

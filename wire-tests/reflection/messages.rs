@@ -11,10 +11,16 @@
 //! field twice, a decoy first: a singular Rust field keeps the last, as protobuf requires, and
 //! re-encodes the first encoding; a Rust `Vec` would keep both. Names are checked on the
 //! decoded value's `Debug`, and on the Rust type's name.
+//!
+//! Each value also goes through the descriptor-driven front end ([`h2grpc::dynamic`]): decoded
+//! as a `DynamicMessage` of the same type, it must find no unknown field and re-encode exactly
+//! the bytes the hand-written type writes (one codec, two front ends, the same bytes).
 
 use std::fmt::Debug;
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
+use h2grpc::dynamic::{DynamicMessage, MessageType, Types};
 use h2grpc::protobuf::{
     Bin, Bool, Double, Encoder, Enum, FieldSink, Fixed32, Fixed64, Float, Int32, Int64, Kind,
     Message, Sfixed32, Sfixed64, Sint32, Sint64, Str, Uint32, Uint64, WireType,
@@ -242,6 +248,13 @@ fn upper_camel(name: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The schema's message `message` as a dynamic message type.
+fn dynamic_type(message: &str) -> MessageType {
+    static TYPES: OnceLock<Arc<Types>> = OnceLock::new();
+    let types = TYPES.get_or_init(|| Types::new(Schema::embedded().files()).expect("types"));
+    MessageType::new(types, message).unwrap_or_else(|| panic!("{message} has no dynamic type"))
+}
+
 /// The checks of the module doc, for the Rust type `T` of the schema's message `message`.
 #[track_caller]
 fn assert_matches_schema<T: Message + Debug>(message: &str) {
@@ -281,12 +294,34 @@ fn assert_matches_schema<T: Message + Debug>(message: &str) {
             "{message} (variant {variant}): decoded as {value:?}, which encodes differently"
         );
 
+        // The same bytes through the descriptor-driven front end: it must keep every field
+        // (nothing unknown) and write exactly what the hand-written type writes.
+        let dynamic = DynamicMessage::decode(&dynamic_type(message), bytes.clone())
+            .unwrap_or_else(|e| panic!("{message} (variant {variant}), dynamic: {e}"));
+        assert!(
+            dynamic.value().unknown_fields().is_empty(),
+            "{message}: the dynamic message found unknown fields: {dynamic:?}"
+        );
+        assert_eq!(
+            dynamic.encode_to_vec(),
+            value.encode_to_vec(),
+            "{message} (variant {variant}): the dynamic message {dynamic:?} encodes differently"
+        );
+        assert_eq!(dynamic.encoded_len(), bytes.len(), "{message}: encoded_len");
+
         let doubled = Full {
             schema,
             variant,
             doubled: true,
         }
         .encode(message, 0);
+        let dynamic = DynamicMessage::decode(&dynamic_type(message), doubled.clone())
+            .unwrap_or_else(|e| panic!("{message} doubled, dynamic: {e}"));
+        assert_eq!(
+            Bytes::from(dynamic.encode_to_vec()),
+            bytes,
+            "{message}: a singular dynamic field seen twice must keep the last value"
+        );
         let value = T::decode(doubled).unwrap_or_else(|e| panic!("{message} doubled: {e}"));
         assert_eq!(
             value.encode_to_bytes(),
