@@ -100,6 +100,14 @@ impl<'a> Decoder<'a> {
         self.rest
     }
 
+    /// Takes everything that remains, as a zero-copy slice of the received buffer.
+    pub fn take_remaining(&mut self) -> Bytes {
+        let offset = self.offset_of(self.rest);
+        let len = self.rest.len();
+        self.rest = &self.rest[len..];
+        self.src.slice(offset..offset + len)
+    }
+
     /// Enters a group whose start key was just read: one level deeper, counted against
     /// [`RECURSION_LIMIT`] like a nested message. Leave it with [`leave_group`](Self::leave_group).
     ///

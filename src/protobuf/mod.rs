@@ -73,6 +73,7 @@
 //! nested messages may be at most [`RECURSION_LIMIT`] deep.
 
 mod decoder;
+mod encoded;
 mod encoder;
 mod error;
 mod kinds;
@@ -82,6 +83,7 @@ mod text;
 mod wire_type;
 
 pub use decoder::{Decoder, RECURSION_LIMIT};
+pub use encoded::Encoded;
 pub use encoder::{EncodeBuf, Encoder, FieldSink, LenCounter};
 pub use error::DecodeError;
 pub use kinds::{
