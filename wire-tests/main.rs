@@ -5,6 +5,7 @@ mod support;
 
 mod cli;
 mod compression;
+mod conformance;
 mod end_to_end;
 mod golden;
 mod grpcurl;

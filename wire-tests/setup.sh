@@ -5,8 +5,9 @@
 #   bash wire-tests/setup.sh
 #
 # One function per peer, called from main: protoc, the Python gRPC packages (grpcio and its
-# tools), grpcurl. Set PYTHON to use another interpreter than `python3` (the tests read the same
-# variable).
+# tools), grpcurl; then protobuf's conformance test runner, built from Debian's source package by
+# a script of its own (wire-tests/conformance/build-runner.sh). Set PYTHON to use another
+# interpreter than `python3` (the tests read the same variable).
 set -euo pipefail
 
 # Runs a command as root: directly when we are root, through sudo otherwise.
@@ -102,6 +103,11 @@ main() {
   install_protoc
   install_python_peers
   check_grpcurl
+  bash "$(dirname "${BASH_SOURCE[0]}")/conformance/build-runner.sh"
 }
 
-main "$@"
+# Sourced (by wire-tests/conformance/build-runner.sh, for as_root and apt_install), it only
+# defines the functions.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  main "$@"
+fi

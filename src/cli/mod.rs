@@ -11,6 +11,7 @@
 //! | 64 + code | a call of `demo` or `health` failed with this gRPC status code (grpcurl's convention), e.g. 78 for UNAVAILABLE (14), 80 for UNAUTHENTICATED (16) |
 
 mod channel;
+mod conformance;
 mod demo;
 mod health;
 mod interop_client;
@@ -51,6 +52,9 @@ enum Command {
     InteropServer(interop_server::InteropServerArgs),
     /// Run the official interop test cases against an interop server (their flags).
     InteropClient(interop_client::InteropClientArgs),
+    /// Answer protobuf's conformance test runner on stdin/stdout (wire-tests/conformance.rs).
+    #[command(hide = true)]
+    ConformanceTestee(conformance::ConformanceTesteeArgs),
 }
 
 /// Why the command stopped early: the line to print and the exit code.
@@ -104,35 +108,37 @@ pub(crate) fn main() -> ExitCode {
     };
     let default_log_level = match cli.command {
         Command::Serve(_) | Command::InteropServer(_) => "info",
-        Command::Demo(_) | Command::Health(_) | Command::InteropClient(_) => "warn",
+        Command::Demo(_)
+        | Command::Health(_)
+        | Command::InteropClient(_)
+        | Command::ConformanceTestee(_) => "warn",
     };
     init_logging(default_log_level);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            return fail(&Failure::runtime(format!(
-                "cannot start the runtime: {error}"
-            )));
-        }
+    let outcome = match cli.command {
+        Command::Serve(args) => block_on(serve::run(args)),
+        Command::Demo(args) => block_on(demo::run(args)),
+        Command::Health(args) => block_on(health::run(args)),
+        Command::InteropServer(args) => block_on(interop_server::run(args)),
+        Command::InteropClient(args) => block_on(interop_client::run(args)),
+        // One request at a time on stdin and stdout: no runtime.
+        Command::ConformanceTestee(args) => conformance::run(args),
     };
-    let outcome = runtime.block_on(async {
-        match cli.command {
-            Command::Serve(args) => serve::run(args).await,
-            Command::Demo(args) => demo::run(args).await,
-            Command::Health(args) => health::run(args).await,
-            Command::InteropServer(args) => interop_server::run(args).await,
-            Command::InteropClient(args) => interop_client::run(args).await,
-        }
-    });
-    // Calls still running past the grace period are dropped here, not waited for.
-    runtime.shutdown_background();
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => fail(&failure),
     }
+}
+
+/// Runs an async command on a multi-threaded runtime.
+fn block_on(command: impl Future<Output = Result<(), Failure>>) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Failure::runtime(format!("cannot start the runtime: {error}")))?;
+    let outcome = runtime.block_on(command);
+    // Calls still running past the grace period are dropped here, not waited for.
+    runtime.shutdown_background();
+    outcome
 }
 
 fn fail(failure: &Failure) -> ExitCode {
@@ -166,7 +172,10 @@ fn usage_error(error: &clap::Error) -> ExitCode {
     let what = what.trim_start_matches("error: ");
     // The subcommand the user meant, for the pointer to its --help.
     let command = match std::env::args().nth(1).as_deref() {
-        Some(sub @ ("serve" | "demo" | "health" | "interop-server" | "interop-client")) => {
+        Some(
+            sub @ ("serve" | "demo" | "health" | "interop-server" | "interop-client"
+            | "conformance-testee"),
+        ) => {
             format!("h2grpc {sub}")
         }
         _ => "h2grpc".to_owned(),

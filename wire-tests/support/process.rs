@@ -127,7 +127,7 @@ impl Drop for Serving {
 }
 
 /// Reads `from` to its end on a thread of its own, into a shared buffer.
-fn drain(mut from: impl Read + Send + 'static) -> Arc<Mutex<Vec<u8>>> {
+pub(crate) fn drain(mut from: impl Read + Send + 'static) -> Arc<Mutex<Vec<u8>>> {
     let buffer = Arc::new(Mutex::new(Vec::new()));
     let into = buffer.clone();
     thread::spawn(move || {
@@ -141,7 +141,7 @@ fn drain(mut from: impl Read + Send + 'static) -> Arc<Mutex<Vec<u8>>> {
 
 /// The whole text of a drained pipe, once the process has exited (giving the reader thread a
 /// moment to see the end of the pipe).
-fn take(buffer: &Arc<Mutex<Vec<u8>>>, _exited: ExitStatus) -> String {
+pub(crate) fn take(buffer: &Arc<Mutex<Vec<u8>>>, _exited: ExitStatus) -> String {
     let deadline = Instant::now() + Duration::from_secs(2);
     while Arc::strong_count(buffer) > 1 && Instant::now() < deadline {
         thread::sleep(Duration::from_millis(5));
@@ -150,7 +150,7 @@ fn take(buffer: &Arc<Mutex<Vec<u8>>>, _exited: ExitStatus) -> String {
 }
 
 /// The exit status, or `None` (after killing it) if `child` runs longer than `limit`.
-fn wait(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
+pub(crate) fn wait(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
     let deadline = Instant::now() + limit;
     loop {
         if let Some(status) = child.try_wait().expect("try_wait") {
