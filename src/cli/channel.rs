@@ -20,6 +20,14 @@ pub(crate) struct ChannelArgs {
     #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:50051")]
     pub(crate) target: String,
 
+    /// How to reach it over TLS.
+    #[command(flatten)]
+    pub(crate) tls: TlsArgs,
+}
+
+/// The TLS flags of a client command.
+#[derive(Debug, Args)]
+pub(crate) struct TlsArgs {
     /// For an https:// target: trust the CA certificates in this PEM file (default: the
     /// system's CAs).
     #[arg(long, value_name = "FILE")]
@@ -41,21 +49,33 @@ pub(crate) struct ChannelArgs {
 }
 
 impl ChannelArgs {
-    /// `base` with the TLS configuration of these flags.
+    /// A channel (not yet connected) to `--target`, with `base` and the TLS flags.
+    ///
+    /// # Errors
+    /// As [`TlsArgs::config`], and a target that is not a URL.
+    pub(crate) fn channel(&self, base: ChannelConfig) -> Result<Channel, Failure> {
+        let config = self.tls.config(&self.target, base)?;
+        Channel::new(&self.target, config).map_err(|status| {
+            Failure::usage(format!("--target {}: {}", self.target, status.message()))
+        })
+    }
+}
+
+impl TlsArgs {
+    /// `base` with the TLS configuration of these flags, for a channel to `target`.
     ///
     /// # Errors
     /// A usage failure (exit 2) for TLS flags with a cleartext target, or a file that cannot be
     /// used (unreadable, not PEM, a key that is not the certificate's).
-    pub(crate) fn config(&self, base: ChannelConfig) -> Result<ChannelConfig, Failure> {
+    pub(crate) fn config(&self, target: &str, base: ChannelConfig) -> Result<ChannelConfig, Failure> {
         let tls_flags =
             self.ca_file.is_some() || self.client_cert.is_some() || self.tls_server_name.is_some();
         if !tls_flags {
             return Ok(base);
         }
-        if !self.target.starts_with("https://") {
+        if !target.starts_with("https://") {
             return Err(Failure::usage(format!(
-                "--ca-file, --client-cert and --tls-server-name need an https:// target, not {}",
-                self.target
+                "--ca-file, --client-cert and --tls-server-name need an https:// target, not {target}"
             )));
         }
         let usage = |error| Failure::usage(format!("TLS: {error}"));
@@ -78,14 +98,13 @@ impl ChannelArgs {
         })
     }
 
-    /// A channel (not yet connected) to `--target`, with `base` and the TLS flags.
+    /// A channel (not yet connected) to `target`, with `base` and these flags.
     ///
     /// # Errors
-    /// As [`ChannelArgs::config`], and a target that is not a URL.
-    pub(crate) fn channel(&self, base: ChannelConfig) -> Result<Channel, Failure> {
-        let config = self.config(base)?;
-        Channel::new(&self.target, config).map_err(|status| {
-            Failure::usage(format!("--target {}: {}", self.target, status.message()))
-        })
+    /// As [`TlsArgs::config`], and a target that is not a URL.
+    pub(crate) fn channel(&self, target: &str, base: ChannelConfig) -> Result<Channel, Failure> {
+        let config = self.config(target, base)?;
+        Channel::new(target, config)
+            .map_err(|status| Failure::usage(format!("target {target}: {}", status.message())))
     }
 }

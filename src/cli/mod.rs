@@ -8,8 +8,9 @@
 //! | 1 | could not run: the address is in use, the server cannot be reached, an interop case failed, ... |
 //! | 2 | usage: an unknown flag, a bad value (clap's convention) |
 //! | 3 | `health`: the server answered with a status other than SERVING |
-//! | 64 + code | a call of `demo` or `health` failed with this gRPC status code (grpcurl's convention), e.g. 78 for UNAVAILABLE (14), 80 for UNAUTHENTICATED (16) |
+//! | 64 + code | a call of `call`, `demo` or `health` failed with this gRPC status code (grpcurl's convention), e.g. 78 for UNAVAILABLE (14), 80 for UNAUTHENTICATED (16) |
 
+mod call;
 mod channel;
 mod conformance;
 mod demo;
@@ -43,6 +44,9 @@ enum Command {
     /// Serve hello.Greeter, helloworld.Greeter, finance.CurrencyConverter and users.UserService,
     /// with health checking and server reflection, on one port, until SIGINT or SIGTERM.
     Serve(serve::ServeArgs),
+    /// Call any method of any server with JSON, list its services, describe its types (the
+    /// schema from its reflection, --proto files or a --protoset), as grpcurl does.
+    Call(call::CallArgs),
     /// Run one of the seeds' client programs against a server, printing what it prints.
     Demo(demo::DemoArgs),
     /// Check a server's health (grpc.health.v1.Health): print the status, exit 0 only when
@@ -89,6 +93,15 @@ impl Failure {
         }
     }
 
+    /// Exit code `code`, for a failure the command has already reported in its own words
+    /// (`call` prints grpcurl's `ERROR:` block).
+    pub(crate) fn reported(code: u8) -> Self {
+        Self {
+            message: String::new(),
+            code,
+        }
+    }
+
     /// Exit code 64 + the status code: the call `what` failed.
     pub(crate) fn rpc(what: &str, status: &Status) -> Self {
         // Codes are 0 to 16, so 64 + code fits in a u8.
@@ -108,7 +121,8 @@ pub(crate) fn main() -> ExitCode {
     };
     let default_log_level = match cli.command {
         Command::Serve(_) | Command::InteropServer(_) => "info",
-        Command::Demo(_)
+        Command::Call(_)
+        | Command::Demo(_)
         | Command::Health(_)
         | Command::InteropClient(_)
         | Command::ConformanceTestee(_) => "warn",
@@ -116,6 +130,7 @@ pub(crate) fn main() -> ExitCode {
     init_logging(default_log_level);
     let outcome = match cli.command {
         Command::Serve(args) => block_on(serve::run(args)),
+        Command::Call(args) => block_on(call::run(args)),
         Command::Demo(args) => block_on(demo::run(args)),
         Command::Health(args) => block_on(health::run(args)),
         Command::InteropServer(args) => block_on(interop_server::run(args)),
@@ -143,7 +158,9 @@ fn block_on(command: impl Future<Output = Result<(), Failure>>) -> Result<(), Fa
 
 fn fail(failure: &Failure) -> ExitCode {
     // If stderr is gone too, there is no one left to tell.
-    let _ = writeln!(std::io::stderr(), "h2grpc: {}", failure.message);
+    if !failure.message.is_empty() {
+        let _ = writeln!(std::io::stderr(), "h2grpc: {}", failure.message);
+    }
     ExitCode::from(failure.code)
 }
 
