@@ -326,3 +326,24 @@ fn load_reads_import_paths_in_order_then_the_bundled_types() {
     assert_eq!(error.kind, ErrorKind::NotFound);
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn no_prefix_of_a_proto2_file_panics() {
+    // descriptor.proto uses most of proto2: every prefix of it (cut every few bytes) is an
+    // error or a schema, never a panic; so is every prefix with a byte dropped.
+    let (_, source) = WELL_KNOWN
+        .iter()
+        .find(|(name, _)| name.ends_with("descriptor.proto"))
+        .unwrap();
+    let cuts = (0..source.len())
+        .step_by(13)
+        .filter(|&i| source.is_char_boundary(i));
+    for cut in cuts {
+        let _ = Schema::parse([("d.proto", &source[..cut])]);
+        let next = (cut + 1..=source.len()).find(|&i| source.is_char_boundary(i));
+        if let Some(next) = next {
+            let dropped = format!("{}{}", &source[..cut], &source[next..]);
+            let _ = Schema::parse([("d.proto", dropped.as_str())]);
+        }
+    }
+}
