@@ -5,9 +5,25 @@
 //! (`option (google.api.http) = { get: "/v1/x" };`, `[(my.rule).min = 1]`), is an extension
 //! of an `XxxOptions` message: it is read, value included, and dropped (see
 //! [`options`](crate::schema::options)). Its value may be an *aggregate*, a text-format message
-//! in braces, which is skipped to its matching `}`.
+//! in braces, which is skipped to its matching `}`. A few standard options of newer
+//! descriptor.proto versions that h2grpc does not model ([`DROPPED`]: editions' `features`,
+//! `retention`, extension `declaration`s...) are read and dropped the same way.
 
 use super::{Parser, Result};
+
+/// Standard options of newer descriptor.proto versions that h2grpc does not model (editions'
+/// `features`, extension declarations, option retention and targets...): read and dropped
+/// like custom options, so that newer files (Google's own descriptor.proto among them) parse.
+const DROPPED: &[&str] = &[
+    "declaration",
+    "verification",
+    "features",
+    "feature_support",
+    "retention",
+    "targets",
+    "edition_defaults",
+    "debug_redact",
+];
 use crate::schema::lexer::Token;
 use crate::schema::options::{MAP_ENTRY, OptionFields, OptionType, OptionValue, Options};
 
@@ -48,6 +64,9 @@ impl Parser<'_> {
         if self.is_symbol('(') {
             return self.custom_option();
         }
+        if self.is_dropped_standard_option() {
+            return self.dropped_option();
+        }
         let name = self.full_ident("an option name", false)?;
         let Some(field) = T::field(&name) else {
             self.at -= 1;
@@ -87,12 +106,27 @@ impl Parser<'_> {
         self.expect_symbol(';')
     }
 
-    /// `(name) = constant` where only a custom option may be: read and dropped.
+    /// `(name) = constant` where only a custom option (or a [`DROPPED`] one) may be: read
+    /// and dropped.
     pub(super) fn custom_option_assignment(&mut self) -> Result<()> {
+        if self.is_dropped_standard_option() {
+            return self.dropped_option();
+        }
         if !self.is_symbol('(') {
             return self.unexpected("a custom option, `(name)`");
         }
         self.custom_option()
+    }
+
+    fn is_dropped_standard_option(&self) -> bool {
+        matches!(self.peek(), Some(Token::Ident(name)) if DROPPED.contains(&name.as_str()))
+    }
+
+    /// `name { . ident } = constant`, one of [`DROPPED`]: read and dropped.
+    fn dropped_option(&mut self) -> Result<()> {
+        self.full_ident("an option name", false)?;
+        self.expect_symbol('=')?;
+        self.skip_constant()
     }
 
     /// `(full.name) { . ident } = constant`, at the `(`: read and dropped.

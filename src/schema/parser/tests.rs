@@ -229,6 +229,17 @@ fn custom_options_are_read_and_dropped() {
     assert_eq!(m.field[0].options.as_ref().unwrap().values.len(), 1);
     assert_eq!(file.enum_type[0].value[0].options, None);
     assert!(error("syntax = \"proto3\"; option (x) = { a: 1").contains("closing the aggregate"));
+    // Newer descriptor.proto's standard options that are not modelled: dropped the same way.
+    let file = parse(
+        "message M { extensions 9 [declaration = { number: 9 full_name: \".x\" }, \
+         verification = DECLARATION];\n\
+         optional int32 a = 1 [retention = RETENTION_SOURCE, targets = TARGET_TYPE_FILE,\
+         features.field_presence = EXPLICIT, deprecated = true]; }",
+    )
+    .unwrap();
+    let a = &file.message_type[0].field[0];
+    assert_eq!(a.options.as_ref().unwrap().values.len(), 1);
+    assert!(error("message M { optional int32 a = 1 [retention]; }").contains("`=`"));
 }
 
 #[test]
