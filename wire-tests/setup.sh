@@ -30,15 +30,22 @@ apt_install() {
 }
 
 # protoc: the reference encoder for the golden vectors (`protoc --encode` / `--decode`), and the
-# compile check of proto/*.proto. (Debian's protobuf-compiler is protoc alone; the well-known
-# types google/protobuf/*.proto come with libprotobuf-dev, which no file of proto/ needs yet.)
+# compile check of proto/*.proto. Debian's protobuf-compiler is protoc alone; libprotobuf-dev
+# brings Google's well-known types (/usr/include/google/protobuf/*.proto), which protoc finds by
+# default and against which the bundled proto/google/protobuf/ files are compared.
 install_protoc() {
   if command -v protoc >/dev/null 2>&1; then
     echo "protoc: already installed ($(protoc --version))"
-    return
+  else
+    apt_install protobuf-compiler
+    echo "protoc: installed ($(protoc --version))"
   fi
-  apt_install protobuf-compiler
-  echo "protoc: installed ($(protoc --version))"
+  if [ -f /usr/include/google/protobuf/descriptor.proto ]; then
+    echo "libprotobuf-dev: already installed"
+  else
+    apt_install libprotobuf-dev
+    echo "libprotobuf-dev: installed"
+  fi
 }
 
 # The Python peers: grpcio (the runtime of the seeds' servers and clients), grpcio-tools (their

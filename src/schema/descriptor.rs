@@ -8,16 +8,17 @@
 //! `oneof_index` of 0 says "the first oneof", not "no oneof"), so every singular field here is
 //! an `Option` and is encoded with [`FieldSink::optional`].
 //!
-//! Only what a proto3 file can express is modelled; the rest of descriptor.proto (extensions,
-//! extension ranges, default values, `source_code_info`, editions, uninterpreted options) is
-//! skipped when decoding, as any unknown field is.
+//! What a proto2 or proto3 file can express is modelled; the rest of descriptor.proto
+//! (`source_code_info`, oneof and extension-range options, uninterpreted and custom options,
+//! editions) is skipped when decoding, as any unknown field is.
 //!
 //! | message | fields (number) |
 //! |---|---|
 //! | [`FileDescriptorSet`] | `file` (1) |
-//! | [`FileDescriptorProto`] | `name` (1), `package` (2), `dependency` (3), `message_type` (4), `enum_type` (5), `service` (6), `options` (8), `public_dependency` (10), `weak_dependency` (11), `syntax` (12) |
-//! | [`DescriptorProto`] | `name` (1), `field` (2), `nested_type` (3), `enum_type` (4), `options` (7), `oneof_decl` (8), `reserved_range` (9), `reserved_name` (10) |
-//! | [`FieldDescriptorProto`] | `name` (1), `number` (3), `label` (4), `type` (5), `type_name` (6), `options` (8), `oneof_index` (9), `json_name` (10), `proto3_optional` (17) |
+//! | [`FileDescriptorProto`] | `name` (1), `package` (2), `dependency` (3), `message_type` (4), `enum_type` (5), `service` (6), `extension` (7), `options` (8), `public_dependency` (10), `weak_dependency` (11), `syntax` (12) |
+//! | [`DescriptorProto`] | `name` (1), `field` (2), `nested_type` (3), `enum_type` (4), `extension_range` (5), `extension` (6), `options` (7), `oneof_decl` (8), `reserved_range` (9), `reserved_name` (10) |
+//! | [`ExtensionRange`] | `start` (1), `end` (2) |
+//! | [`FieldDescriptorProto`] | `name` (1), `extendee` (2), `number` (3), `label` (4), `type` (5), `type_name` (6), `default_value` (7), `options` (8), `oneof_index` (9), `json_name` (10), `proto3_optional` (17) |
 //! | [`OneofDescriptorProto`] | `name` (1) |
 //! | [`EnumDescriptorProto`] | `name` (1), `value` (2), `options` (3), `reserved_range` (4), `reserved_name` (5) |
 //! | [`EnumValueDescriptorProto`] | `name` (1), `number` (2), `options` (3) |

@@ -1,30 +1,49 @@
-//! The schema: what the `.proto` files of `proto/` declare, as `google.protobuf` descriptors.
+//! The schema: `.proto` files as `google.protobuf` descriptors, resolved and indexed.
 //!
-//! h2grpc has no code generator, so nothing is compiled from `proto/` at build time. The files
-//! are *embedded* instead ([`EMBEDDED`], with `include_str!`) and read at run time by a small
-//! parser of the proto3 language, which builds the same `FileDescriptorProto`s that
-//! `protoc --descriptor_set_out` writes: this module is the one source of truth for what the
-//! services declare. Server reflection
+//! h2grpc has no code generator, so nothing is compiled from `.proto` files at build time. They
+//! are read at run time instead by a parser of the proto2 and proto3 languages, which builds
+//! the same `FileDescriptorProto`s that `protoc --descriptor_set_out` writes. The files of
+//! `proto/` that h2grpc's own services declare are *embedded* ([`EMBEDDED`], with
+//! `include_str!`), and so are the well-known types ([`WELL_KNOWN`], `google/protobuf/*.proto`),
+//! which any schema finds when a file imports them. Server reflection
 //! ([`services::reflection`](crate::services::reflection)) sends these descriptors, serialized
 //! by h2grpc's own codec, to tools such as `grpcurl` that have no `.proto` files.
 //!
+//! A [`Schema`] comes from anywhere protoc's input can:
+//!
+//! | from | constructor |
+//! |---|---|
+//! | `(name, source)` pairs | [`Schema::parse`] |
+//! | `.proto` files on disk and import paths (`-I`) | [`Schema::load`] |
+//! | a serialized `FileDescriptorSet` (`protoc --descriptor_set_out`) | [`Schema::from_descriptor_set`] |
+//! | resolved `FileDescriptorProto`s (what server reflection returns) | [`Schema::from_files`] |
+//! | h2grpc's own files / the well-known types | [`Schema::embedded`] / [`Schema::well_known`] |
+//!
 //! ```text
-//! proto/*.proto ──include_str!──▶ lexer ──tokens──▶ parser ──FileDescriptorProto──▶ resolve ──▶ Schema
-//!                                                  (json_name, map entries,        (full type names:
-//!                                                   synthetic oneofs)               .pkg.Msg)
+//! .proto text ──▶ lexer ──tokens──▶ parser ──FileDescriptorProto──▶ build: imports, ──▶ resolve ──▶ Schema
+//!                                  (json_name, map entries,          cycles           (full names:
+//!                                   groups, defaults, oneofs)                          .pkg.Msg)
+//! FileDescriptorSet ──decode──▶ FileDescriptorProto ──▶ build: imports, cycles, names defined ──▶ Schema
 //! ```
+//!
+//! In every descriptor of a schema, `type_name` and `extendee` are full names with a leading
+//! dot, every field has its `json_name`, and `syntax` is what protoc writes (`"proto3"`, or
+//! nothing for proto2). A mistake is one [`SchemaError`], worded as protoc words it.
 //!
 //! | module | what it does |
 //! |---|---|
 //! | [`descriptor`] | the messages of `google/protobuf/descriptor.proto` that describe a file, encoded by hand |
 //! | [`options`] | the `XxxOptions` messages: `option java_package = ...;`, `[deprecated = true]` |
-//! | `lexer`, `parser` | proto3 text → unresolved descriptors (the language spec: <https://protobuf.dev/reference/protobuf/proto3-spec/>) |
+//! | `lexer`, `parser` | proto2 and proto3 text → unresolved descriptors (<https://protobuf.dev/reference/protobuf/proto2-spec/>, <https://protobuf.dev/reference/protobuf/proto3-spec/>) |
+//! | `build`, `load` | the constructors: imports found and checked, cycles refused |
 //! | `resolve` | the symbol table and type-name resolution (<https://protobuf.dev/programming-guides/proto3/#name-resolution>) |
+//! | `error` | [`SchemaError`] and its [`ErrorKind`] |
 //!
-//! The wire tests (`wire-tests/reflection.rs`) decode what protoc writes for every file of
-//! `proto/` and compare it, field by field and then byte for byte, with what this module
-//! builds; and they check every hand-written message of [`services`](crate::services) against
-//! the schema's declaration of it.
+//! The wire tests (`wire-tests/reflection/vs_protoc.rs`, `wire-tests/reflection/proto2.rs`)
+//! decode what protoc writes for every file of `proto/`, a proto3 corpus, a proto2 corpus and
+//! Google's own well-known types, and compare it, field by field and then byte for byte, with
+//! what this module builds; and they check every hand-written message of
+//! [`services`](crate::services) against the schema's declaration of it.
 //!
 //! ```
 //! use h2grpc::schema::{Schema, SymbolKind};
@@ -37,23 +56,22 @@
 //! assert_eq!(field.json_name.as_deref(), Some("fromCurrency"));
 //! ```
 
+mod build;
 pub mod descriptor;
+mod error;
 mod lexer;
+mod load;
 pub mod options;
 mod parser;
 mod resolve;
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
-use std::fmt;
-use std::sync::OnceLock;
 
 use bytes::Bytes;
 
-use crate::protobuf::Message;
-
 use descriptor::{DescriptorProto, FileDescriptorProto, ServiceDescriptorProto};
-use lexer::Pos;
 
+pub use error::{ErrorKind, SchemaError};
 pub use parser::{json_name, map_entry_name};
 pub use resolve::SymbolKind;
 
@@ -96,45 +114,44 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ),
 ];
 
-/// A `.proto` file that could not be read: which file, where in it (when known), and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SchemaError {
-    /// The file's name.
-    pub file: String,
-    /// `(line, column)`, 1-based, when the error is at one place of the text.
-    pub at: Option<(u32, u32)>,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl SchemaError {
-    pub(crate) fn new(file: &str, message: impl Into<String>) -> Self {
-        Self {
-            file: file.to_owned(),
-            at: None,
-            message: message.into(),
-        }
-    }
-
-    pub(crate) fn at(file: &str, pos: Pos, message: impl Into<String>) -> Self {
-        Self {
-            file: file.to_owned(),
-            at: Some((pos.line, pos.column)),
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for SchemaError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.at {
-            Some((line, column)) => write!(f, "{}:{line}:{column}: {}", self.file, self.message),
-            None => write!(f, "{}: {}", self.file, self.message),
-        }
-    }
-}
-
-impl std::error::Error for SchemaError {}
+/// The well-known types, bundled: `(name, source)` like [`EMBEDDED`], from
+/// `proto/google/protobuf/`. Definitions only, written for h2grpc; their descriptors are those
+/// protoc builds from Google's files (the wire tests compare them byte for byte). Any schema
+/// built here finds an import of one of them even when it is not given.
+pub const WELL_KNOWN: &[(&str, &str)] = &[
+    (
+        "google/protobuf/any.proto",
+        include_str!("../../proto/google/protobuf/any.proto"),
+    ),
+    (
+        "google/protobuf/timestamp.proto",
+        include_str!("../../proto/google/protobuf/timestamp.proto"),
+    ),
+    (
+        "google/protobuf/duration.proto",
+        include_str!("../../proto/google/protobuf/duration.proto"),
+    ),
+    (
+        "google/protobuf/struct.proto",
+        include_str!("../../proto/google/protobuf/struct.proto"),
+    ),
+    (
+        "google/protobuf/wrappers.proto",
+        include_str!("../../proto/google/protobuf/wrappers.proto"),
+    ),
+    (
+        "google/protobuf/field_mask.proto",
+        include_str!("../../proto/google/protobuf/field_mask.proto"),
+    ),
+    (
+        "google/protobuf/empty.proto",
+        include_str!("../../proto/google/protobuf/empty.proto"),
+    ),
+    (
+        "google/protobuf/descriptor.proto",
+        include_str!("../../proto/google/protobuf/descriptor.proto"),
+    ),
+];
 
 /// A set of `.proto` files, parsed and resolved: their descriptors, each also encoded once,
 /// and an index of every full name they define.
@@ -148,61 +165,8 @@ pub struct Schema {
 }
 
 impl Schema {
-    /// Parses and resolves `(name, source)` files. Every file a file imports must be among them.
-    ///
-    /// # Errors
-    /// The first file that does not parse, imports a file not given, takes part in an import
-    /// cycle, or uses a type it does not define or import.
-    pub fn parse<'a>(
-        sources: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> Result<Self, SchemaError> {
-        let mut files = Vec::new();
-        let mut by_name = HashMap::new();
-        for (name, source) in sources {
-            if by_name.insert(name.to_owned(), files.len()).is_some() {
-                return Err(SchemaError::new(name, "given twice"));
-            }
-            files.push(parser::parse_file(name, source)?);
-        }
-        for file in &files {
-            for dependency in &file.dependency {
-                if !by_name.contains_key(&**dependency) {
-                    return Err(SchemaError::new(
-                        resolve_name(file),
-                        format!("imports {dependency}, which is not in the schema"),
-                    ));
-                }
-            }
-        }
-        check_no_import_cycle(&files, &by_name)?;
-        let symbols = resolve::symbols(&files)?;
-        for index in 0..files.len() {
-            let visible = resolve::visible_files(&files, &by_name, index);
-            resolve::resolve_file(&mut files, index, &symbols, &visible)?;
-        }
-        let encoded = files.iter().map(Message::encode_to_bytes).collect();
-        Ok(Self {
-            files,
-            encoded,
-            by_name,
-            symbols,
-        })
-    }
-
-    /// The schema of [`EMBEDDED`], parsed on first use.
-    ///
-    /// # Panics
-    /// If the embedded files do not parse: they are part of the crate, and the tests parse them
-    /// (`cargo test` fails first).
-    pub fn embedded() -> &'static Self {
-        static SCHEMA: OnceLock<Schema> = OnceLock::new();
-        SCHEMA.get_or_init(|| {
-            Self::parse(EMBEDDED.iter().copied())
-                .unwrap_or_else(|error| panic!("the embedded proto/ files do not parse: {error}"))
-        })
-    }
-
-    /// Every file, in the order given.
+    /// Every file: those given, in the order given, then the files found for their imports
+    /// (by [`Schema::load`], or bundled well-known types).
     pub fn files(&self) -> &[FileDescriptorProto] {
         &self.files
     }
@@ -344,49 +308,6 @@ fn full_name(file: &FileDescriptorProto, name: &str) -> String {
 
 fn resolve_name(file: &FileDescriptorProto) -> &str {
     file.name.as_deref().unwrap_or_default()
-}
-
-/// protoc refuses files that import each other, directly or not.
-fn check_no_import_cycle(
-    files: &[FileDescriptorProto],
-    by_name: &HashMap<String, usize>,
-) -> Result<(), SchemaError> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum Mark {
-        New,
-        Open,
-        Done,
-    }
-    fn visit(
-        index: usize,
-        files: &[FileDescriptorProto],
-        by_name: &HashMap<String, usize>,
-        marks: &mut [Mark],
-    ) -> Result<(), SchemaError> {
-        match marks[index] {
-            Mark::Done => return Ok(()),
-            Mark::Open => {
-                return Err(SchemaError::new(
-                    resolve_name(&files[index]),
-                    "is part of an import cycle",
-                ));
-            }
-            Mark::New => {}
-        }
-        marks[index] = Mark::Open;
-        for dependency in &files[index].dependency {
-            if let Some(&i) = by_name.get(&**dependency) {
-                visit(i, files, by_name, marks)?;
-            }
-        }
-        marks[index] = Mark::Done;
-        Ok(())
-    }
-    let mut marks = vec![Mark::New; files.len()];
-    for index in 0..files.len() {
-        visit(index, files, by_name, &mut marks)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -8,8 +8,13 @@
 //! ([`OptionFields::FIELDS`]) gives the name, number and type of each option h2grpc knows.
 //! The parser looks a name up in the table; the codec uses the number and the type.
 //!
-//! Custom options (`option (my.ext) = ...;`, extensions of these messages) are not supported:
-//! the parser refuses them.
+//! **Custom options are dropped.** An option whose name is in parentheses (`option
+//! (google.api.http) = { get: "/v1/x" };`, `[(validate.rules).string.min_len = 1]`) is an
+//! *extension* of one of these messages, defined by some other `.proto` file. The parser reads
+//! and accepts them, so real-world files parse, but does not interpret them: the descriptors
+//! built here leave them out, where protoc would encode them as extension fields of the
+//! options message. A descriptor of such a file therefore differs from protoc's by exactly
+//! these options.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -204,6 +209,10 @@ pub type ServiceOptions = Options<ForService>;
 /// `google.protobuf.MethodOptions`.
 pub type MethodOptions = Options<ForMethod>;
 
+/// `MessageOptions.message_set_wire_format = 1`: the message is a proto1 "message set", its
+/// extension numbers going up to `i32::MAX - 1`.
+pub const MESSAGE_SET_WIRE_FORMAT: u32 = 1;
+
 /// `MessageOptions.map_entry = 7`: set by protoc on the `XxxEntry` message it makes for a
 /// `map<K, V>` field (and refused when a file sets it).
 pub const MAP_ENTRY: u32 = 7;
@@ -226,6 +235,7 @@ impl OptionFields for ForFile {
         bool("java_generate_equals_and_hash", 20),
         bool("deprecated", 23),
         bool("java_string_check_utf8", 27),
+        bool("php_generic_services", 42),
         bool("cc_enable_arenas", 31),
         string("objc_class_prefix", 36),
         string("csharp_namespace", 37),
@@ -240,6 +250,7 @@ impl OptionFields for ForFile {
 impl OptionFields for ForMessage {
     const MESSAGE: &'static str = "MessageOptions";
     const FIELDS: &'static [OptionField] = &[
+        bool("message_set_wire_format", MESSAGE_SET_WIRE_FORMAT),
         bool("no_standard_descriptor_accessor", 2),
         bool("deprecated", 3),
         bool("map_entry", MAP_ENTRY),
@@ -262,6 +273,8 @@ impl OptionFields for ForField {
             6,
             &[("JS_NORMAL", 0), ("JS_STRING", 1), ("JS_NUMBER", 2)],
         ),
+        bool("weak", 10),
+        bool("unverified_lazy", 15),
     ];
 }
 

@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use bytes::Bytes;
 use h2grpc::protobuf::{Bin, DecodeError, Decoder, FieldSink, Message};
 use h2grpc::schema::descriptor::FileDescriptorSet;
-use h2grpc::schema::{EMBEDDED, Schema};
+use h2grpc::schema::{EMBEDDED, Schema, WELL_KNOWN};
 use prost::Message as _;
 
 /// The crate's `proto/`.
@@ -131,7 +131,7 @@ fn first_difference(protoc: &str, h2grpc: &str) -> Option<String> {
 }
 
 /// Compares every file of protoc's set for `file` (the file and its imports) with `schema`.
-fn assert_same_as_protoc(schema: &Schema, root: &Path, file: &str) {
+pub(crate) fn assert_same_as_protoc(schema: &Schema, root: &Path, file: &str) {
     let set_bytes = protoc_descriptor_set(root, file);
     let theirs = prost_types::FileDescriptorSet::decode(&set_bytes[..]).expect("protoc's set");
     let raw = RawSet::decode(set_bytes.clone()).expect("protoc's set, as bytes");
@@ -209,13 +209,14 @@ fn every_file_of_proto_is_embedded() {
     let mut on_disk = Vec::new();
     proto_files(&proto_dir(), &proto_dir(), &mut on_disk);
     on_disk.sort();
-    let mut embedded: Vec<String> = EMBEDDED.iter().map(|(n, _)| (*n).to_owned()).collect();
+    let all = EMBEDDED.iter().chain(WELL_KNOWN);
+    let mut embedded: Vec<String> = all.clone().map(|(n, _)| (*n).to_owned()).collect();
     embedded.sort();
     assert_eq!(
         on_disk, embedded,
-        "src/schema/mod.rs EMBEDDED must list every file of proto/"
+        "src/schema/mod.rs EMBEDDED and WELL_KNOWN must list every file of proto/"
     );
-    for (name, source) in EMBEDDED {
+    for (name, source) in all {
         let disk = std::fs::read_to_string(proto_dir().join(name)).expect("read");
         assert_eq!(&disk, source, "{name}");
     }

@@ -1,6 +1,9 @@
 //! Enums: values (the first one zero, in proto3), their options, reserved numbers and names.
+//!
+//! proto2's enums are *closed* (a value not declared is an unknown field when decoding) and
+//! proto3's *open*; the descriptor says which only through the file's `syntax`.
 
-use super::{Parser, Result, bs};
+use super::{Parser, Result, Syntax, bs};
 use crate::schema::descriptor::{EnumDescriptorProto, EnumValueDescriptorProto};
 
 impl Parser<'_> {
@@ -30,11 +33,9 @@ impl Parser<'_> {
             let value_name = self.ident("an enum value name")?;
             self.expect_symbol('=')?;
             let number = self.integer("an enum value", i32::MIN.into(), i32::MAX.into())?;
-            if enumeration.value.is_empty() && number != 0 {
+            if self.syntax == Syntax::Proto3 && enumeration.value.is_empty() && number != 0 {
                 self.at -= 1;
-                return self.error(format!(
-                    "the first value of enum {name} must be zero in proto3"
-                ));
+                return self.error("The first enum value must be zero for open enums.");
             }
             let mut value = EnumValueDescriptorProto {
                 name: bs(&value_name),

@@ -1,11 +1,13 @@
-//! Messages: fields (with labels, types and options), maps and their entry messages, oneofs
-//! (real and synthetic), reserved numbers and names.
+//! Messages: what their body may hold (fields, groups, maps and their entry messages, oneofs
+//! real and synthetic, nested declarations, `extend` blocks, extension ranges), reserved numbers
+//! and names.
 
 use std::collections::BTreeSet;
 
 use crate::protobuf::{MAX_FIELD_NUMBER, Text};
 
-use super::{Parser, Result, bs, json_name, map_entry_name};
+use super::field::Context;
+use super::{MAX_NESTING, Parser, Result, Syntax, bs, map_entry_name};
 use crate::schema::SchemaError;
 use crate::schema::descriptor::{
     DescriptorProto, FieldDescriptorProto, Label, OneofDescriptorProto, ReservedRange, Type,
@@ -18,20 +20,38 @@ impl Parser<'_> {
 
     pub(super) fn message(&mut self) -> Result<DescriptorProto> {
         let name = self.ident("a message name")?;
+        self.message_body(&name)
+    }
+
+    /// `{ ... }`: the body of the message (or group) `name`.
+    pub(super) fn message_body(&mut self, name: &str) -> Result<DescriptorProto> {
+        if self.scope.len() >= MAX_NESTING {
+            return self.error(format!("messages nest more than {MAX_NESTING} levels deep"));
+        }
         let mut message = DescriptorProto {
-            name: bs(&name),
+            name: bs(name),
             ..DescriptorProto::default()
         };
         self.expect_symbol('{')?;
+        self.scope.push(name.to_owned());
+        let mut to_max = Vec::new();
         while !self.eat_symbol('}') {
-            self.message_item(&mut message)?;
+            self.message_item(&mut message, &mut to_max)?;
         }
+        self.scope.pop();
+        self.extension_range_ends(&mut message, &to_max)?;
         self.synthetic_oneofs(&mut message);
         self.check_unique_fields(&message)?;
         Ok(message)
     }
 
-    fn message_item(&mut self, message: &mut DescriptorProto) -> Result<()> {
+    /// One item of a message body. `to_max` collects the indexes of `extensions ... to max`
+    /// ranges, whose end depends on the message's options.
+    fn message_item(
+        &mut self,
+        message: &mut DescriptorProto,
+        to_max: &mut Vec<usize>,
+    ) -> Result<()> {
         let Some(token) = self.peek().cloned() else {
             return self.unexpected("`}`");
         };
@@ -67,85 +87,32 @@ impl Parser<'_> {
                     message.reserved_range.extend(ranges);
                     message.reserved_name.extend(names);
                 }
-                "extensions" | "extend" | "group" | "required" => {
-                    return self.error(format!("`{word}` is proto2: not supported in proto3"));
+                "extensions" => {
+                    self.at += 1;
+                    if self.syntax == Syntax::Proto3 {
+                        self.at -= 1;
+                        return self.error("Extension ranges are not allowed in proto3.");
+                    }
+                    self.extension_ranges(message, to_max)?;
                 }
-                _ => {
-                    let field = self.field(true)?;
-                    message.field.push(field);
+                "extend" => {
+                    self.at += 1;
+                    self.extend(&mut message.extension, &mut message.nested_type)?;
                 }
+                _ => self.field_item(message, Context::Message)?,
             },
             // A field whose type is fully qualified: `.pkg.Msg m = 1;`.
-            Token::Symbol('.') => {
-                let field = self.field(true)?;
-                message.field.push(field);
-            }
+            Token::Symbol('.') => self.field_item(message, Context::Message)?,
             _ => return self.unexpected("a field or a declaration"),
         }
         Ok(())
     }
 
-    /// `[repeated | optional] type name = number [ [options] ];`
-    fn field(&mut self, labels_allowed: bool) -> Result<FieldDescriptorProto> {
-        let mut label = Label::Optional;
-        let mut proto3_optional = None;
-        // `repeated`/`optional` followed by a type and a name (not a field of a type so named).
-        if labels_allowed
-            && matches!(
-                self.peek_at(2),
-                Some(Token::Ident(_)) | Some(Token::Symbol('.'))
-            )
-        {
-            if self.eat_ident("repeated") {
-                label = Label::Repeated;
-            } else if self.eat_ident("optional") {
-                proto3_optional = Some(true);
-            }
-        }
-        let type_name = self.full_ident("a field type", true)?;
-        let name = self.ident("a field name")?;
-        self.expect_symbol('=')?;
-        let number = self.field_number()?;
-        let mut field = FieldDescriptorProto {
-            name: bs(&name),
-            number: Some(number),
-            label: Some(label as i32),
-            proto3_optional,
-            ..FieldDescriptorProto::default()
-        };
-        match Type::scalar(&type_name) {
-            Some(scalar) => field.r#type = Some(scalar as i32),
-            // Resolved later: message or enum, by its full name.
-            None => field.type_name = bs(&type_name),
-        }
-        self.field_options(&mut field)?;
-        self.expect_symbol(';')?;
-        Ok(field)
-    }
-
-    /// `[ name = value, ... ]` after a field; `json_name` sets the field's JSON name.
-    fn field_options(&mut self, field: &mut FieldDescriptorProto) -> Result<()> {
-        if self.eat_symbol('[') {
-            loop {
-                if self.eat_ident("json_name") {
-                    self.expect_symbol('=')?;
-                    field.json_name = Some(self.string("a JSON name")?.into());
-                } else if self.is_ident("default") {
-                    return self.error("default values are not allowed in proto3");
-                } else {
-                    self.option_assignment(&mut field.options)?;
-                }
-                if !self.eat_symbol(',') {
-                    break;
-                }
-            }
-            self.expect_symbol(']')?;
-        }
-        if field.json_name.is_none()
-            && let Some(name) = &field.name
-        {
-            field.json_name = bs(&json_name(name));
-        }
+    /// A field (or group) of `message`, its group message among the nested types.
+    fn field_item(&mut self, message: &mut DescriptorProto, context: Context) -> Result<()> {
+        let (field, group) = self.field(context)?;
+        message.field.push(field);
+        message.nested_type.extend(group);
         Ok(())
     }
 
@@ -163,12 +130,16 @@ impl Parser<'_> {
             }
         };
         self.expect_symbol(',')?;
+        let value_pos = self.pos();
         let value_type = self.full_ident("a map value type", true)?;
         self.expect_symbol('>')?;
         let name = self.ident("a field name")?;
         self.expect_symbol('=')?;
         let number = self.field_number()?;
         let entry_name = map_entry_name(&name);
+        if Type::scalar(&value_type).is_none() {
+            self.record_at(&format!("{entry_name}.value"), value_pos);
+        }
         let mut field = FieldDescriptorProto {
             name: bs(&name),
             number: Some(number),
@@ -177,7 +148,7 @@ impl Parser<'_> {
             type_name: bs(&entry_name),
             ..FieldDescriptorProto::default()
         };
-        self.field_options(&mut field)?;
+        self.field_options(&mut field, Context::Message)?;
         self.expect_symbol(';')?;
 
         let entry_field = |name: &str, number: i32, type_name: &str| {
@@ -222,15 +193,18 @@ impl Parser<'_> {
             if self.eat_symbol(';') {
                 continue;
             }
-            if self.is_ident("option") {
-                return self.error("oneof options are not supported");
+            if self.eat_ident("option") {
+                // OneofOptions has no standard option: only custom ones, dropped.
+                self.custom_option_statement()?;
+                continue;
             }
-            if self.is_ident("repeated") || self.is_ident("optional") || self.is_ident("map") {
-                return self.error("fields in a oneof cannot be repeated, optional or maps");
+            if self.is_ident("map") && self.peek_at(1) == Some(&Token::Symbol('<')) {
+                return self.error("Map fields are not allowed in oneofs.");
             }
-            let mut field = self.field(false)?;
+            let (mut field, group) = self.field(Context::Oneof)?;
             field.oneof_index = Some(index);
             message.field.push(field);
+            message.nested_type.extend(group);
             members += 1;
         }
         if members == 0 {

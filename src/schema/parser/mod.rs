@@ -1,29 +1,43 @@
-//! From tokens to a [`FileDescriptorProto`]: a recursive-descent parser of the proto3 language
-//! (<https://protobuf.dev/reference/protobuf/proto3-spec/>), doing what protoc's parser does
+//! From tokens to a [`FileDescriptorProto`]: a recursive-descent parser of the proto2 and proto3
+//! languages (<https://protobuf.dev/reference/protobuf/proto2-spec/>,
+//! <https://protobuf.dev/reference/protobuf/proto3-spec/>), doing what protoc's parser does
 //! before type resolution:
 //!
+//! - `syntax = "proto2";`, or no `syntax` line at all, is proto2 ("The syntax statement is used
+//!   to define the protobuf version. If the syntax statement is omitted, the parser assumes
+//!   proto2"); protoc then leaves `FileDescriptorProto.syntax` unset, so this parser does too;
 //! - every field gets its `json_name`, lowerCamelCase as protoc computes it ([`json_name`]);
 //! - a `map<K, V> name = N;` field becomes a repeated message field of a nested `NameEntry`
 //!   message (`key = 1`, `value = 2`, `option map_entry = true`), placed among the nested types
 //!   where the field is declared ([`map_entry_name`]);
 //! - a proto3 `optional` field gets `proto3_optional` and a *synthetic oneof* of its own, named
 //!   `_name`, after the message's real oneofs;
-//! - `reserved 9 to 11;` becomes the half-open range `[9, 12)` for messages, the closed range
-//!   `[9, 11]` for enums.
+//! - a proto2 group, `optional group Result = 1 { ... }`, is two things, as the spec says ("a
+//!   group combines a field declaration and a message declaration"): a nested message `Result`
+//!   where the group is written, and a field `result` (the name lower-cased) of type `TYPE_GROUP`;
+//! - `extend Foo { ... }` fields go to the `extension` list of the scope the block is written in
+//!   (the file, or a message), each with `extendee` set to `Foo`;
+//! - `[default = ...]` is stored in `default_value` as protoc writes it (see `default`);
+//! - `reserved 9 to 11;` and `extensions 9 to 11;` become the half-open range `[9, 12)` for
+//!   messages, the closed range `[9, 11]` for enums; `to max` ends at field number 2^29 - 1, or
+//!   at 2^31 - 2 in a message with `option message_set_wire_format = true;`.
 //!
-//! Message and enum names in fields and rpcs are left as written; [`resolve`](super::resolve)
-//! turns them into full names. Anything outside proto3 (proto2 syntax, groups, extensions,
-//! custom options, editions) is refused with an error naming it.
+//! Names of types (fields, `extend`, rpcs) are left as written; [`resolve`](super::resolve)
+//! turns them into full names, and reports an unknown one at the place the parser recorded
+//! ([`Parsed::positions`]). Editions (`edition = "2023";`) are refused.
 
 use crate::protobuf::{MAX_FIELD_NUMBER, Text};
 
 use super::SchemaError;
 use super::descriptor::FileDescriptorProto;
 use super::lexer::{Pos, Token, tokenize};
-use super::options::{MAP_ENTRY, OptionFields, OptionType, OptionValue, Options};
 
+mod default;
 mod enumeration;
+mod extension;
+mod field;
 mod message;
+mod option;
 mod service;
 #[cfg(test)]
 mod tests;
@@ -31,15 +45,50 @@ mod tests;
 /// Field numbers 19000 to 19999 are reserved for the protobuf implementation.
 const IMPLEMENTATION_RESERVED: std::ops::RangeInclusive<i32> = 19000..=19999;
 
+/// How deep messages (and groups) may nest in one another: deeper files are refused, so the
+/// parser's recursion is bounded whatever the input.
+pub(crate) const MAX_NESTING: usize = 64;
+
+/// Which language a file is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Syntax {
+    /// `syntax = "proto2";`, or no syntax statement.
+    Proto2,
+    /// `syntax = "proto3";`.
+    Proto3,
+}
+
+/// Where, in a file's text, the names that resolution may reject were written.
+///
+/// Keys are paths relative to the package: `Msg.field` for the type of a field (or of an
+/// extension declared in `Msg`), `Msg.field#extendee` for what an extension extends,
+/// `Msg.field#default` for its `[default = ...]` value, `Svc.Method#input` and `#output` for
+/// an rpc's types, `#import N` for the `N`th import.
+pub(crate) type Positions = std::collections::HashMap<String, Pos>;
+
+/// A file as the parser leaves it: its descriptor (names unresolved) and where things were.
+#[derive(Debug, Clone)]
+pub(crate) struct Parsed {
+    pub(crate) file: FileDescriptorProto,
+    pub(crate) positions: Positions,
+}
+
 /// Parses the `.proto` file `name` (its path relative to the import root).
-pub(crate) fn parse_file(name: &str, source: &str) -> Result<FileDescriptorProto> {
+pub(crate) fn parse_file(name: &str, source: &str) -> Result<Parsed> {
     let tokens = tokenize(source).map_err(|e| SchemaError::at(name, e.pos, e.message))?;
     let mut parser = Parser {
         file: name,
         tokens,
         at: 0,
+        syntax: Syntax::Proto2,
+        scope: Vec::new(),
+        positions: Positions::new(),
     };
-    parser.file()
+    let file = parser.file()?;
+    Ok(Parsed {
+        file,
+        positions: parser.positions,
+    })
 }
 
 /// protoc's `json_name`: the field name with each `_` dropped and the character after it
@@ -87,6 +136,10 @@ struct Parser<'a> {
     file: &'a str,
     tokens: Vec<(Pos, Token)>,
     at: usize,
+    syntax: Syntax,
+    /// The names of the messages being parsed, outermost first (at most [`MAX_NESTING`]).
+    scope: Vec<String>,
+    positions: Positions,
 }
 
 type Result<T> = std::result::Result<T, SchemaError>;
@@ -111,6 +164,23 @@ impl Parser<'_> {
 
     fn error<T>(&self, message: impl Into<String>) -> Result<T> {
         Err(SchemaError::at(self.file, self.pos(), message.into()))
+    }
+
+    /// Records that the name keyed `key` (see [`Positions`]), under the current scope, is
+    /// written at the current token.
+    fn record(&mut self, key: &str) {
+        let pos = self.pos();
+        self.record_at(key, pos);
+    }
+
+    /// [`Parser::record`], at `pos`.
+    fn record_at(&mut self, key: &str, pos: Pos) {
+        let mut path = self.scope.join(".");
+        if !path.is_empty() && !key.starts_with('#') {
+            path.push('.');
+        }
+        path.push_str(key);
+        self.positions.insert(path, pos);
     }
 
     fn unexpected<T>(&self, wanted: &str) -> Result<T> {
@@ -229,71 +299,6 @@ impl Parser<'_> {
         Ok(number)
     }
 
-    // ===== Options =====
-
-    /// The value of an option of type `ty`.
-    fn option_value(&mut self, name: &str, ty: OptionType) -> Result<OptionValue> {
-        match ty {
-            OptionType::Bool => match self.peek() {
-                Some(Token::Ident(word)) if word == "true" || word == "false" => {
-                    let value = word == "true";
-                    self.at += 1;
-                    Ok(OptionValue::Bool(value))
-                }
-                _ => self.unexpected(&format!("`true` or `false` for option {name}")),
-            },
-            OptionType::String => Ok(OptionValue::String(
-                self.string(&format!("a string for option {name}"))?.into(),
-            )),
-            OptionType::Enum(values) => {
-                let word = self.ident(&format!("a value for option {name}"))?;
-                match values.iter().find(|(v, _)| *v == word) {
-                    Some((_, number)) => Ok(OptionValue::Enum(*number)),
-                    None => {
-                        self.at -= 1;
-                        self.error(format!("{word} is not a value of option {name}"))
-                    }
-                }
-            }
-        }
-    }
-
-    /// `name = constant`, into `options` (the name is looked up in `T`'s table).
-    fn option_assignment<T: OptionFields>(
-        &mut self,
-        options: &mut Option<Options<T>>,
-    ) -> Result<()> {
-        if self.is_symbol('(') {
-            return self.error("custom options (`option (name) = ...`) are not supported");
-        }
-        let name = self.full_ident("an option name", false)?;
-        let Some(field) = T::field(&name) else {
-            self.at -= 1;
-            return self.error(format!("unknown option {name} (of {})", T::MESSAGE));
-        };
-        if T::MESSAGE == "MessageOptions" && field.number == MAP_ENTRY {
-            self.at -= 1;
-            return self
-                .error("map_entry should not be set explicitly: use map<KeyType, ValueType>");
-        }
-        self.expect_symbol('=')?;
-        let value = self.option_value(&name, field.ty)?;
-        options
-            .get_or_insert_with(Options::new)
-            .values
-            .insert(field.number, value);
-        Ok(())
-    }
-
-    /// `option name = constant;`, the keyword already read.
-    fn option_statement<T: OptionFields>(
-        &mut self,
-        options: &mut Option<Options<T>>,
-    ) -> Result<()> {
-        self.option_assignment(options)?;
-        self.expect_symbol(';')
-    }
-
     // ===== File =====
 
     fn file(&mut self) -> Result<FileDescriptorProto> {
@@ -303,17 +308,25 @@ impl Parser<'_> {
         };
         if self.eat_ident("syntax") {
             self.expect_symbol('=')?;
-            let syntax = self.string("a syntax")?;
-            if syntax != "proto3" {
-                self.at -= 1;
-                return self.error(format!("only proto3 files are supported, not {syntax:?}"));
+            let at = self.at;
+            let syntax = self.string("a string naming the syntax")?;
+            match syntax.as_str() {
+                "proto3" => {
+                    self.syntax = Syntax::Proto3;
+                    file.syntax = bs("proto3");
+                }
+                "proto2" => self.syntax = Syntax::Proto2,
+                other => {
+                    self.at = at;
+                    return self.error(format!(
+                        "Unrecognized syntax identifier \"{other}\".  This parser only \
+                         recognizes \"proto2\" and \"proto3\"."
+                    ));
+                }
             }
             self.expect_symbol(';')?;
-            file.syntax = bs("proto3");
-        } else {
-            return self.error(
-                "the file must start with `syntax = \"proto3\";` (proto2 is not supported)",
-            );
+        } else if self.is_ident("edition") {
+            return self.error("editions (`edition = ...;`) are not supported");
         }
         while let Some(token) = self.peek().cloned() {
             match token {
@@ -323,7 +336,8 @@ impl Parser<'_> {
                     match word.as_str() {
                         "package" => {
                             if file.package.is_some() {
-                                return self.error("a file has one package statement at most");
+                                self.at -= 1;
+                                return self.error("Multiple package definitions.");
                             }
                             file.package = bs(&self.full_ident("a package name", false)?);
                             self.expect_symbol(';')?;
@@ -333,19 +347,18 @@ impl Parser<'_> {
                         "message" => file.message_type.push(self.message()?),
                         "enum" => file.enum_type.push(self.enumeration()?),
                         "service" => file.service.push(self.service()?),
+                        "extend" => self.extend(&mut file.extension, &mut file.message_type)?,
                         "syntax" | "edition" => {
                             self.at -= 1;
                             return self.error(format!("`{word}` must be the first statement"));
                         }
                         _ => {
                             self.at -= 1;
-                            return self.error(format!(
-                                "`{word}` is not supported at the top level of a proto3 file"
-                            ));
+                            return self.error("Expected top-level statement (e.g. \"message\").");
                         }
                     }
                 }
-                _ => return self.unexpected("a top-level statement"),
+                _ => return self.error("Expected top-level statement (e.g. \"message\")."),
             }
         }
         Ok(file)
@@ -353,6 +366,9 @@ impl Parser<'_> {
 
     fn import(&mut self, file: &mut FileDescriptorProto) -> Result<()> {
         let index = i32::try_from(file.dependency.len()).unwrap_or(i32::MAX);
+        self.at -= 1;
+        self.record(&format!("#import {index}"));
+        self.at += 1;
         if self.eat_ident("public") {
             file.public_dependency.push(index);
         } else if self.eat_ident("weak") {

@@ -24,17 +24,17 @@ impl Parser<'_> {
                 continue;
             }
             self.expect_ident("rpc")?;
-            service.method.push(self.rpc()?);
+            service.method.push(self.rpc(&name)?);
         }
         Ok(service)
     }
 
     /// `rpc Name ([stream] Req) returns ([stream] Resp) (; | { options })`, `rpc` already read.
-    fn rpc(&mut self) -> Result<MethodDescriptorProto> {
+    fn rpc(&mut self, service: &str) -> Result<MethodDescriptorProto> {
         let name = self.ident("a method name")?;
-        let (client_streaming, input) = self.rpc_type()?;
+        let (client_streaming, input) = self.rpc_type(&format!("{service}.{name}#input"))?;
         self.expect_ident("returns")?;
-        let (server_streaming, output) = self.rpc_type()?;
+        let (server_streaming, output) = self.rpc_type(&format!("{service}.{name}#output"))?;
         let mut method = MethodDescriptorProto {
             name: bs(&name),
             input_type: bs(&input),
@@ -60,13 +60,14 @@ impl Parser<'_> {
         Ok(method)
     }
 
-    /// `( [stream] MessageType )`.
-    fn rpc_type(&mut self) -> Result<(bool, String)> {
+    /// `( [stream] MessageType )`, its position recorded under `key`.
+    fn rpc_type(&mut self, key: &str) -> Result<(bool, String)> {
         self.expect_symbol('(')?;
         let stream = matches!(
             self.peek_at(1),
             Some(Token::Ident(_)) | Some(Token::Symbol('.'))
         ) && self.eat_ident("stream");
+        self.record(key);
         let name = self.full_ident("a message type", true)?;
         self.expect_symbol(')')?;
         Ok((stream, name))
