@@ -6,6 +6,7 @@ mod support;
 mod cli;
 mod compression;
 mod conformance;
+mod dynamic;
 mod end_to_end;
 mod golden;
 mod grpcurl;

@@ -101,7 +101,12 @@ fn merge_field(
                 }
                 kind => {
                     let value = scalar(kind, d, info.proto3)?;
-                    message.put(slot, value);
+                    // Without presence, a default value and no value are the same message.
+                    if !field.presence && value.is_default() {
+                        message.clear(index);
+                    } else {
+                        message.put(slot, value);
+                    }
                 }
             }
             message.clear_oneof_siblings(info, slot);
@@ -143,6 +148,10 @@ fn merge_field(
                 }
                 kind if packed => packed_values(kind, d, list)?,
                 kind => list.push(scalar(kind, d, info.proto3)?),
+            }
+            // An empty packed record (or one of unknown enum numbers only) adds nothing.
+            if matches!(message.get(index), Some(Value::List(list)) if list.is_empty()) {
+                message.clear(index);
             }
         }
         Cardinality::Map => {

@@ -240,6 +240,12 @@ impl DynamicMessage {
         if !value.fits(&info.fields[index]) {
             return Err(SetError::WrongType(name.to_owned()));
         }
+        let field = &info.fields[index];
+        if !field.presence && field.cardinality == Cardinality::Singular && value.is_default() {
+            // Without presence, a default value and no value are the same message.
+            self.value.clear(index);
+            return Ok(());
+        }
         let index = u32::try_from(index).map_err(|_| SetError::NoSuchField(name.to_owned()))?;
         self.value.put(index, value);
         self.value.clear_oneof_siblings(info, index);
