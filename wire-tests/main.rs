@@ -3,6 +3,7 @@
 
 mod support;
 
+mod call;
 mod cli;
 mod compression;
 mod conformance;

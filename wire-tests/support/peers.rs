@@ -153,6 +153,15 @@ pub(crate) fn run_grpcurl(args: &[&str], stdin: Option<&str>) -> Finished {
         .unwrap_or_else(|error| panic!("{SETUP_HINT}\ncannot run {}: {error}", grpcurl().display()))
 }
 
+/// Runs `h2grpc <args>` from the repository root, with `stdin` as its standard input, to its
+/// end: the same way as [`run_grpcurl`], so that the two can be compared.
+#[track_caller]
+pub(crate) fn run_h2grpc(args: &[&str], stdin: Option<&str>) -> Finished {
+    let mut command = peer_command(super::process::BIN);
+    command.current_dir(repo()).args(args);
+    run_command(command, stdin).unwrap_or_else(|error| panic!("cannot run h2grpc: {error}"))
+}
+
 /// Runs `command` to its end (at most [`PATIENCE`], then it is killed and the test fails),
 /// feeding it `stdin` (or nothing) and collecting its output.
 fn run_command(mut command: Command, stdin: Option<&str>) -> std::io::Result<Finished> {

@@ -103,8 +103,33 @@ fn target_url(target: &str) -> String {
     }
 }
 
+/// What `call` was asked to do, checked before anything is sent.
+enum Action<'a> {
+    ListServices,
+    ListMethods(&'a str),
+    Describe(Option<&'a str>),
+    Call(&'a str),
+}
+
+impl CallArgs {
+    fn action(&self) -> Result<Action<'_>, Failure> {
+        Ok(match (self.command.as_str(), self.symbol.as_deref()) {
+            ("list", None) => Action::ListServices,
+            ("list", Some(service)) => Action::ListMethods(service),
+            ("describe", symbol) => Action::Describe(symbol),
+            (method, None) => Action::Call(method),
+            (method, Some(extra)) => {
+                return Err(Failure::usage(format!(
+                    "unexpected argument {extra:?} after the method {method}"
+                )));
+            }
+        })
+    }
+}
+
 /// Runs `h2grpc call`.
 pub(crate) async fn run(args: CallArgs) -> Result<(), Failure> {
+    let action = args.action()?;
     let target = target_url(&args.target);
     let channel = args.tls.channel(
         &target,
@@ -120,30 +145,29 @@ pub(crate) async fn run(args: CallArgs) -> Result<(), Failure> {
     } else {
         Descriptors::from_reflection(&channel, &target).await?
     };
-    match (args.command.as_str(), &args.symbol) {
-        ("list", None) => {
+    match action {
+        Action::ListServices => {
             for service in descriptors.services() {
                 say(service)?;
             }
             Ok(())
         }
-        ("list", Some(service)) => {
+        Action::ListMethods(service) => {
             for method in descriptors.methods(service)? {
                 say(method)?;
             }
             Ok(())
         }
-        ("describe", Some(symbol)) => say(describe::describe(&descriptors, symbol)?.trim_end()),
-        ("describe", None) => {
+        Action::Describe(Some(symbol)) => {
+            say(describe::describe(&descriptors, symbol)?.trim_end())
+        }
+        Action::Describe(None) => {
             for service in descriptors.services() {
                 say(describe::describe(&descriptors, &service)?.trim_end())?;
             }
             Ok(())
         }
-        (method, None) => invoke::call(&channel, &descriptors, method, &args).await,
-        (method, Some(extra)) => Err(Failure::usage(format!(
-            "unexpected argument {extra:?} after the method {method}"
-        ))),
+        Action::Call(method) => invoke::call(&channel, &descriptors, method, &args).await,
     }
 }
 
