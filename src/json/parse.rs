@@ -1,0 +1,460 @@
+//! JSON text to messages, driven by the descriptors: serde's `DeserializeSeed`s walk
+//! serde_json's tokens and build the [`MessageValue`]s directly, with no JSON tree between
+//! (except for an `Any`, whose `@type` may come after its fields).
+//!
+//! serde's errors carry only text, so an error found here is kept in the [`Ctx`] and the
+//! serde error is a placeholder; on the way out each level adds its step to the path.
+
+use std::sync::Arc;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::scalar::{self, TokenVisitor};
+use super::{JsonError, ParseOptions, PathSegment, Wkt, wkt_parse};
+use crate::dynamic::{
+    Cardinality, DynamicMessage, FieldInfo, Kind, MapKey, MessageId, MessageType, MessageValue,
+    Types, Value,
+};
+use crate::protobuf::RECURSION_LIMIT;
+
+/// What the seeds share: the types, the options, the error found and where.
+pub(super) struct Ctx<'t> {
+    pub(super) types: &'t Arc<Types>,
+    pub(super) ignore_unknown: bool,
+    error: Option<JsonError>,
+    /// The error's path, innermost step first.
+    path: Vec<PathSegment>,
+    depth: u32,
+}
+
+impl Ctx<'_> {
+    /// Keeps `message` as the error; returns the serde error that carries it out.
+    pub(super) fn fail<E: de::Error>(&mut self, message: impl Into<String>) -> E {
+        if self.error.is_none() {
+            self.error = Some(JsonError::new(message));
+        }
+        E::custom("invalid JSON for the message")
+    }
+
+    /// Notes that the error came out of `segment`.
+    pub(super) fn step(&mut self, segment: PathSegment) {
+        self.path.push(segment);
+    }
+
+    /// A serde_json error met while reading a buffered `Any`, as an error of deserializer `E`.
+    pub(super) fn lift<E: de::Error>(&mut self, error: serde_json::Error) -> E {
+        self.fail(error.to_string())
+    }
+
+    /// Counts one more level of nesting.
+    pub(super) fn enter<E: de::Error>(&mut self) -> Result<(), E> {
+        self.depth += 1;
+        if self.depth > RECURSION_LIMIT {
+            return Err(self.fail(format!(
+                "messages nested more than {RECURSION_LIMIT} levels deep"
+            )));
+        }
+        Ok(())
+    }
+
+    pub(super) fn leave(&mut self) {
+        self.depth -= 1;
+    }
+}
+
+pub(super) fn from_str(
+    ty: &MessageType,
+    json: &str,
+    options: &ParseOptions,
+) -> Result<DynamicMessage, JsonError> {
+    let mut ctx = Ctx {
+        types: ty.types(),
+        ignore_unknown: options.ignore_unknown_fields,
+        error: None,
+        path: Vec::new(),
+        depth: 0,
+    };
+    let mut de = serde_json::Deserializer::from_str(json);
+    let result = MessageSeed {
+        ctx: &mut ctx,
+        id: ty.id(),
+    }
+    .deserialize(&mut de)
+    .and_then(|value| de.end().map(|()| value));
+    match result {
+        Ok(value) => Ok(DynamicMessage::from_value(ty, value)),
+        Err(e) => {
+            let mut error = ctx.error.unwrap_or_else(|| JsonError::new(e.to_string()));
+            for segment in ctx.path {
+                error = error.within(segment);
+            }
+            Err(error)
+        }
+    }
+}
+
+/// A message of type `id` (its special form if it is a well-known type).
+pub(super) struct MessageSeed<'c, 't> {
+    pub(super) ctx: &'c mut Ctx<'t>,
+    pub(super) id: MessageId,
+}
+
+impl<'de> DeserializeSeed<'de> for MessageSeed<'_, '_> {
+    type Value = MessageValue;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<MessageValue, D::Error> {
+        let ctx = self.ctx;
+        ctx.enter::<D::Error>()?;
+        let types = ctx.types;
+        let result = match Wkt::of(types.message(self.id)) {
+            None | Some(Wkt::Empty) => d.deserialize_map(MessageVisitor {
+                ctx: &mut *ctx,
+                id: self.id,
+            }),
+            Some(kind) => wkt_parse::deserialize(ctx, kind, self.id, d),
+        };
+        ctx.leave();
+        result
+    }
+}
+
+struct MessageVisitor<'c, 't> {
+    ctx: &'c mut Ctx<'t>,
+    id: MessageId,
+}
+
+impl<'de> Visitor<'de> for MessageVisitor<'_, '_> {
+    type Value = MessageValue;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "a JSON object for {}",
+            self.ctx.types.message(self.id).full_name
+        )
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MessageValue, A::Error> {
+        let ctx = self.ctx;
+        let types = ctx.types;
+        let info = types.message(self.id);
+        let mut value = MessageValue::default();
+        let mut seen = Bits::default();
+        let mut oneofs = Bits::default();
+        while let Some(key) = map.next_key_seed(KeySeed(info))? {
+            let Some(index) = key else {
+                if ctx.ignore_unknown {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+                return Err(ctx.fail(format!("{} has no field with this name", info.full_name)));
+            };
+            let field = &info.fields[index];
+            let name = || PathSegment::Field(field.json_name.clone());
+            if !seen.insert(index) {
+                ctx.step(name());
+                return Err(ctx.fail("given more than once"));
+            }
+            let parsed = map.next_value_seed(FieldSeed {
+                ctx: &mut *ctx,
+                field,
+            });
+            let parsed = parsed.inspect_err(|_| ctx.step(name()))?;
+            let Some(parsed) = parsed else { continue };
+            if let Some(oneof) = field.oneof
+                && !oneofs.insert(oneof)
+            {
+                ctx.step(name());
+                return Err(ctx.fail(format!(
+                    "another member of oneof {} is set already",
+                    info.oneofs.get(oneof).map_or("", String::as_str)
+                )));
+            }
+            // Indexes fit in u32: MessageValue stores them so.
+            value.put(u32::try_from(index).unwrap_or(u32::MAX), parsed);
+        }
+        Ok(value)
+    }
+}
+
+/// A set of small numbers (field and oneof indexes).
+#[derive(Default)]
+struct Bits {
+    low: u64,
+    high: Vec<u64>,
+}
+
+impl Bits {
+    /// Adds `n`; false if it was there already.
+    fn insert(&mut self, n: usize) -> bool {
+        let (word, bit) = if n < 64 {
+            (&mut self.low, n)
+        } else {
+            let i = n / 64 - 1;
+            if self.high.len() <= i {
+                self.high.resize(i + 1, 0);
+            }
+            (&mut self.high[i], n % 64)
+        };
+        let fresh = *word & (1 << bit) == 0;
+        *word |= 1 << bit;
+        fresh
+    }
+}
+
+/// A key of a message's object: the field's index, or `None` for a name it does not have.
+struct KeySeed<'i>(&'i crate::dynamic::MessageInfo);
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = Option<usize>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<usize>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed<'_> {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<Option<usize>, E> {
+        Ok(self.0.field_by_name(name))
+    }
+}
+
+/// The value of one field. `None`: the field stays unset (`null`, a default value of a field
+/// without presence, an empty list or map, a skipped unknown enum name).
+struct FieldSeed<'c, 't, 'f> {
+    ctx: &'c mut Ctx<'t>,
+    field: &'f FieldInfo,
+}
+
+impl<'de> DeserializeSeed<'de> for FieldSeed<'_, '_, '_> {
+    type Value = Option<Value>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Value>, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FieldSeed<'_, '_, '_> {
+    type Value = Option<Value>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a field value")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Option<Value>, E> {
+        if self.field.cardinality != Cardinality::Singular {
+            return Ok(None);
+        }
+        // `null` is a value for a google.protobuf.Value (NULL_VALUE) and a NullValue enum.
+        let types = self.ctx.types;
+        match self.field.kind {
+            Kind::Message(id) if Wkt::of(types.message(id)) == Some(Wkt::Value) => {
+                wkt_parse::null_value(self.ctx, id).map(Some)
+            }
+            Kind::Enum(id) if types.enumeration(id).full_name == "google.protobuf.NullValue" => {
+                Ok(Some(Value::Enum(0)))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Option<Value>, E> {
+        self.visit_none()
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<Value>, D::Error> {
+        let field = self.field;
+        match field.cardinality {
+            Cardinality::Singular => {
+                let value = ValueSeed {
+                    ctx: self.ctx,
+                    kind: field.kind,
+                }
+                .deserialize(d)?;
+                Ok(value.filter(|v| field.presence || !v.is_default()))
+            }
+            Cardinality::Repeated => {
+                let list = d.deserialize_seq(ListVisitor {
+                    ctx: self.ctx,
+                    kind: field.kind,
+                })?;
+                Ok((!list.is_empty()).then_some(Value::List(list)))
+            }
+            Cardinality::Map => {
+                let types = self.ctx.types;
+                let entry = match field.kind {
+                    Kind::Message(id) => types.message(id),
+                    _ => return Err(self.ctx.fail("a map field whose type is not an entry")),
+                };
+                let (Some(k), Some(v)) = (entry.field_index(1), entry.field_index(2)) else {
+                    return Err(self.ctx.fail("a map entry without key and value fields"));
+                };
+                let map = d.deserialize_map(MapVisitor {
+                    ctx: self.ctx,
+                    key: entry.fields[k].kind,
+                    value: entry.fields[v].kind,
+                })?;
+                Ok((!map.is_empty()).then_some(Value::Map(map)))
+            }
+        }
+    }
+}
+
+/// One value of kind `kind` (`None`: a skipped unknown enum name).
+pub(super) struct ValueSeed<'c, 't> {
+    pub(super) ctx: &'c mut Ctx<'t>,
+    pub(super) kind: Kind,
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_> {
+    type Value = Option<Value>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Value>, D::Error> {
+        match self.kind {
+            Kind::Message(id) | Kind::Group(id) => {
+                let message = MessageSeed { ctx: self.ctx, id }.deserialize(d)?;
+                Ok(Some(Value::Message(Box::new(message))))
+            }
+            kind => {
+                let ignore = self.ctx.ignore_unknown;
+                d.deserialize_any(TokenVisitor {
+                    ctx: self.ctx,
+                    convert: |types: &Types, input: scalar::Input<'_>| {
+                        scalar::convert(types, kind, input, ignore)
+                    },
+                })
+            }
+        }
+    }
+}
+
+struct ListVisitor<'c, 't> {
+    ctx: &'c mut Ctx<'t>,
+    kind: Kind,
+}
+
+impl<'de> Visitor<'de> for ListVisitor<'_, '_> {
+    type Value = Vec<Value>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON list")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Value>, A::Error> {
+        let ctx = self.ctx;
+        let mut list = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+        loop {
+            let seed = ValueSeed {
+                ctx: &mut *ctx,
+                kind: self.kind,
+            };
+            match seq.next_element_seed(NotNull(seed)) {
+                Ok(Some(Some(value))) => list.push(value),
+                Ok(Some(None)) => {}
+                Ok(None) => return Ok(list),
+                Err(e) => {
+                    ctx.step(PathSegment::Index(list.len()));
+                    return Err(e);
+                }
+            }
+        }
+    }
+}
+
+/// A list element or map value: `null` is refused, except for a `google.protobuf.Value`
+/// (NULL_VALUE), which the seed itself reads.
+struct NotNull<'c, 't>(ValueSeed<'c, 't>);
+
+impl<'de> DeserializeSeed<'de> for NotNull<'_, '_> {
+    type Value = Option<Value>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Value>, D::Error> {
+        let types = self.0.ctx.types;
+        match self.0.kind {
+            Kind::Message(id) if Wkt::of(types.message(id)) == Some(Wkt::Value) => {
+                self.0.deserialize(d)
+            }
+            _ => d.deserialize_option(self),
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for NotNull<'_, '_> {
+    type Value = Option<Value>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a value")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Option<Value>, E> {
+        Err(self
+            .0
+            .ctx
+            .fail("null is not allowed in a list or as a map value"))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Option<Value>, E> {
+        self.visit_none()
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<Value>, D::Error> {
+        self.0.deserialize(d)
+    }
+}
+
+struct MapVisitor<'c, 't> {
+    ctx: &'c mut Ctx<'t>,
+    key: Kind,
+    value: Kind,
+}
+
+impl<'de> Visitor<'de> for MapVisitor<'_, '_> {
+    type Value = std::collections::BTreeMap<MapKey, Value>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let ctx = self.ctx;
+        let mut entries = std::collections::BTreeMap::new();
+        while let Some(text) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let key = match self.key {
+                Kind::String => Some(Value::String(text.as_ref().into())),
+                Kind::Bool => match &*text {
+                    "true" => Some(Value::Bool(true)),
+                    "false" => Some(Value::Bool(false)),
+                    _ => None,
+                },
+                kind => scalar::convert(ctx.types, kind, scalar::Input::Str(&text), false)
+                    .map_err(|message| {
+                        ctx.step(PathSegment::Key(text.to_string()));
+                        ctx.fail::<A::Error>(format!("bad map key: {message}"))
+                    })?,
+            };
+            let key = key.and_then(MapKey::from_value).ok_or_else(|| {
+                ctx.step(PathSegment::Key(text.to_string()));
+                ctx.fail::<A::Error>("bad map key")
+            })?;
+            let seed = ValueSeed {
+                ctx: &mut *ctx,
+                kind: self.value,
+            };
+            let value = map
+                .next_value_seed(NotNull(seed))
+                .inspect_err(|_| ctx.step(PathSegment::Key(text.to_string())))?;
+            let Some(value) = value else { continue };
+            if entries.insert(key, value).is_some() {
+                ctx.step(PathSegment::Key(text.to_string()));
+                return Err(ctx.fail("map key given more than once"));
+            }
+        }
+        Ok(entries)
+    }
+}
