@@ -50,6 +50,7 @@
 
 mod parse;
 mod print;
+mod repeated;
 mod scalar;
 mod time;
 mod wkt;
@@ -208,4 +209,8 @@ impl Wkt {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_wkt;
