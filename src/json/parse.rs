@@ -222,6 +222,15 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
     }
 
     fn visit_str<E: de::Error>(self, name: &str) -> Result<Option<usize>, E> {
+        // Comparing a few short names is quicker than hashing the key.
+        let fields = &self.0.fields;
+        if fields.len() <= 16
+            && let Some(index) = fields
+                .iter()
+                .position(|f| f.json_name == name || f.name == name)
+        {
+            return Ok(Some(index));
+        }
         Ok(self.0.field_by_name(name))
     }
 }

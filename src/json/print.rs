@@ -9,7 +9,7 @@
 //! Go's `strconv.FormatFloat(f, 'g', -1, bits)` (grpcurl again): plain decimals for exponents
 //! -4 to 5 (`0.0001`, `123456`), else `1e+06`, `1.5e-07`.
 
-use std::fmt::{Display, LowerExp, Write};
+use std::fmt::{LowerExp, Write};
 use std::sync::Arc;
 
 use base64::Engine;
@@ -337,7 +337,7 @@ impl<'a> Printer<'a> {
 }
 
 /// A finite float in Go's `'g'` form with the shortest digits; the three others as strings.
-fn float<F: Display + LowerExp>(
+fn float<F: LowerExp>(
     out: &mut String,
     scratch: &mut String,
     value: F,
@@ -357,15 +357,38 @@ fn float<F: Display + LowerExp>(
         });
         return;
     }
+    // One formatting pass: the shortest digits in exponent form (`-1.2345e6`), then laid out.
     scratch.clear();
     let _ = write!(scratch, "{value:e}");
     let (mantissa, exponent) = scratch.split_once('e').unwrap_or((scratch.as_str(), "0"));
     let exponent: i32 = exponent.parse().unwrap_or(0);
-    if (-4..6).contains(&exponent) {
-        let _ = write!(out, "{value}");
-    } else {
+    if !(-4..6).contains(&exponent) {
         let sign = if exponent < 0 { '-' } else { '+' };
         let _ = write!(out, "{mantissa}e{sign}{:02}", exponent.unsigned_abs());
+        return;
+    }
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", mantissa),
+    };
+    let (first, rest) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    out.push_str(sign);
+    // `exponent` is in -4..6, so these conversions cannot fail.
+    let point = usize::try_from(exponent.unsigned_abs()).unwrap_or(0);
+    if exponent < 0 {
+        out.push_str("0.");
+        out.extend(std::iter::repeat_n('0', point - 1));
+        out.push_str(first);
+        out.push_str(rest);
+    } else if rest.len() <= point {
+        out.push_str(first);
+        out.push_str(rest);
+        out.extend(std::iter::repeat_n('0', point - rest.len()));
+    } else {
+        out.push_str(first);
+        out.push_str(&rest[..point]);
+        out.push('.');
+        out.push_str(&rest[point..]);
     }
 }
 

@@ -138,8 +138,8 @@ fn floats_are_shortest_and_go_shaped() {
     same(
         "t.All",
         r#"{"doubles": [1e6, 123456, 0.0001, 1e-5, -0.0, 1e300, "NaN", "-Infinity", 5e-324],
-            "floats": [0.1, 3.4028235e38, "Infinity", 16777216]}"#,
-        r#"{"doubles":[1e+06,123456,0.0001,1e-05,-0,1e+300,"NaN","-Infinity",5e-324],"floats":[0.1,3.4028235e+38,"Infinity",1.6777216e+07]}"#,
+            "floats": [0.1, 3.4028235e38, "Infinity", 16777216, -0.00012345, 12.5, 100.25]}"#,
+        r#"{"doubles":[1e+06,123456,0.0001,1e-05,-0,1e+300,"NaN","-Infinity",5e-324],"floats":[0.1,3.4028235e+38,"Infinity",1.6777216e+07,-0.00012345,12.5,100.25]}"#,
     );
     fails(
         "t.Scalars",
