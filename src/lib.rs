@@ -21,6 +21,7 @@
 //! | ⑦ | [`services`] | the tutorials' services, health and server reflection: messages encoded by hand, servers, typed clients | `proto/*.proto` |
 //! |   | [`schema`] | the `.proto` files of `proto/`, parsed at run time into `FileDescriptorProto`s (what reflection serves) | [proto3 language spec](https://protobuf.dev/reference/protobuf/proto3-spec/) |
 //! |   | [`dynamic`] | messages of any type, decoded and encoded from descriptors on the codec of ① | [encoding guide](https://protobuf.dev/programming-guides/encoding/) |
+//! |   | [`json`] | the proto3 JSON mapping of dynamic messages, both ways, well-known types included | [ProtoJSON format](https://protobuf.dev/programming-guides/json/) |
 //!
 //! Layers ① to ④ are *sans-IO*: they take bytes and header maps in and give values out. They never
 //! await, never touch a socket and never read a clock, so every one of them is tested with byte
@@ -78,5 +79,6 @@ pub mod rpc;
 pub mod server;
 
 pub mod dynamic;
+pub mod json;
 pub mod schema;
 pub mod services;

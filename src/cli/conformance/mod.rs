@@ -197,7 +197,7 @@ mod tests {
     use h2grpc::protobuf::Text;
 
     fn context() -> Context {
-        Context::load(Vec::new()).unwrap()
+        Context::empty()
     }
 
     /// `requests` framed as the runner frames them.

@@ -31,17 +31,9 @@ use h2grpc::protobuf::{Bin, DecodeError, Decoder, FieldSink, Message, Str, Text}
 pub(crate) const FAILURE_SET: &str = "conformance.FailureSet";
 /// `message_type` of the proto3 tests: `message TestAllTypesProto3` of
 /// `google/protobuf/test_messages_proto3.proto`.
-#[expect(
-    dead_code,
-    reason = "for the conversions, which parse the test messages"
-)]
 pub(crate) const TEST_ALL_TYPES_PROTO3: &str = "protobuf_test_messages.proto3.TestAllTypesProto3";
 /// `message_type` of the proto2 tests: `message TestAllTypesProto2` of
 /// `google/protobuf/test_messages_proto2.proto`.
-#[expect(
-    dead_code,
-    reason = "for the conversions, which parse the test messages"
-)]
 pub(crate) const TEST_ALL_TYPES_PROTO2: &str = "protobuf_test_messages.proto2.TestAllTypesProto2";
 
 /// `enum WireFormat`: the format of a payload.
