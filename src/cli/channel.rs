@@ -67,7 +67,11 @@ impl TlsArgs {
     /// # Errors
     /// A usage failure (exit 2) for TLS flags with a cleartext target, or a file that cannot be
     /// used (unreadable, not PEM, a key that is not the certificate's).
-    pub(crate) fn config(&self, target: &str, base: ChannelConfig) -> Result<ChannelConfig, Failure> {
+    pub(crate) fn config(
+        &self,
+        target: &str,
+        base: ChannelConfig,
+    ) -> Result<ChannelConfig, Failure> {
         let tls_flags =
             self.ca_file.is_some() || self.client_cert.is_some() || self.tls_server_name.is_some();
         if !tls_flags {

@@ -157,7 +157,7 @@ pub(crate) fn run_grpcurl(args: &[&str], stdin: Option<&str>) -> Finished {
 /// end: the same way as [`run_grpcurl`], so that the two can be compared.
 #[track_caller]
 pub(crate) fn run_h2grpc(args: &[&str], stdin: Option<&str>) -> Finished {
-    let mut command = peer_command(super::process::BIN);
+    let mut command = peer_command(BIN);
     command.current_dir(repo()).args(args);
     run_command(command, stdin).unwrap_or_else(|error| panic!("cannot run h2grpc: {error}"))
 }

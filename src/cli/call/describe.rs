@@ -4,8 +4,7 @@
 use std::fmt::Write;
 
 use h2grpc::schema::descriptor::{
-    DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, Label,
-    MethodDescriptorProto, Type,
+    DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, Label, MethodDescriptorProto, Type,
 };
 use h2grpc::schema::options::MAP_ENTRY;
 
@@ -17,7 +16,11 @@ pub(crate) fn describe(descriptors: &Descriptors, symbol: &str) -> Result<String
     let symbol = symbol.trim_start_matches('.');
     if let Some((_, service)) = descriptors.service(symbol) {
         let mut out = format!("{symbol} is a service:\n");
-        let _ = writeln!(out, "service {} {{", service.name.as_deref().unwrap_or_default());
+        let _ = writeln!(
+            out,
+            "service {} {{",
+            service.name.as_deref().unwrap_or_default()
+        );
         for method in &service.method {
             let _ = writeln!(out, "  {}", rpc(method));
         }
@@ -124,11 +127,21 @@ fn type_name(field: &FieldDescriptorProto) -> String {
 
 fn write_message(out: &mut String, message: &DescriptorProto, proto3: bool, depth: usize) {
     let pad = "  ".repeat(depth);
-    let _ = writeln!(out, "{pad}message {} {{", message.name.as_deref().unwrap_or_default());
-    let entries: Vec<&DescriptorProto> = message.nested_type.iter().filter(|m| is_map_entry(m)).collect();
+    let _ = writeln!(
+        out,
+        "{pad}message {} {{",
+        message.name.as_deref().unwrap_or_default()
+    );
+    let entries: Vec<&DescriptorProto> = message
+        .nested_type
+        .iter()
+        .filter(|m| is_map_entry(m))
+        .collect();
     let mut oneof_open: Option<i32> = None;
     for field in &message.field {
-        let real_oneof = field.oneof_index.filter(|_| field.proto3_optional != Some(true));
+        let real_oneof = field
+            .oneof_index
+            .filter(|_| field.proto3_optional != Some(true));
         if oneof_open != real_oneof {
             if oneof_open.is_some() {
                 let _ = writeln!(out, "{pad}  }}");
@@ -146,10 +159,9 @@ fn write_message(out: &mut String, message: &DescriptorProto, proto3: bool, dept
         let inner = if real_oneof.is_some() { "    " } else { "  " };
         let entry = entries.iter().find(|m| {
             field.label == Some(Label::Repeated as i32)
-                && field
-                    .type_name
-                    .as_deref()
-                    .is_some_and(|t| t.ends_with(&format!(".{}", m.name.as_deref().unwrap_or_default())))
+                && field.type_name.as_deref().is_some_and(|t| {
+                    t.ends_with(&format!(".{}", m.name.as_deref().unwrap_or_default()))
+                })
         });
         let declared = if let Some(entry) = entry {
             let key = entry.field.first().map(type_name).unwrap_or_default();
@@ -186,7 +198,11 @@ fn write_message(out: &mut String, message: &DescriptorProto, proto3: bool, dept
 
 fn write_enum(out: &mut String, enumeration: &EnumDescriptorProto, depth: usize) {
     let pad = "  ".repeat(depth);
-    let _ = writeln!(out, "{pad}enum {} {{", enumeration.name.as_deref().unwrap_or_default());
+    let _ = writeln!(
+        out,
+        "{pad}enum {} {{",
+        enumeration.name.as_deref().unwrap_or_default()
+    );
     for value in &enumeration.value {
         let _ = writeln!(
             out,

@@ -81,10 +81,10 @@ pub(crate) async fn call(
         while let Some(Encoded(bytes)) = responses.message().await? {
             received += 1;
             let response = DynamicMessage::decode(&method.output, bytes).map_err(|e| {
-                Status::new(Code::Internal, format!("a response does not decode: {e}"))
+                Failure::runtime(format!("a response does not decode: {e}"))
             })?;
             let text = json::to_string(&response, &print).map_err(|e| {
-                Status::new(Code::Internal, format!("a response cannot be printed: {e}"))
+                Failure::runtime(format!("a response cannot be printed as JSON: {e}"))
             })?;
             if args.verbose && received == 1 {
                 say("\nResponse contents:")?;
@@ -95,7 +95,8 @@ pub(crate) async fn call(
             return Err(Status::new(
                 Code::Unimplemented,
                 format!("expected 1 response, received {received}"),
-            ));
+            )
+            .into());
         }
         if args.verbose {
             let trailers = responses.trailers().cloned().unwrap_or_default();
@@ -106,12 +107,32 @@ pub(crate) async fn call(
                 if received == 1 { "" } else { "s" },
             ))?;
         }
-        Ok::<(), Status>(())
+        Ok::<(), Stop>(())
     }
     .await;
     match outcome {
         Ok(()) => Ok(()),
-        Err(status) => Err(report(&status, args.verbose)),
+        Err(Stop::Status(status)) => Err(report(&status, args.verbose)),
+        Err(Stop::Failure(failure)) => Err(failure),
+    }
+}
+
+/// Why a call stopped early: a status to report as grpcurl does, or the command's own failure
+/// (a response that cannot be printed, stdout closed).
+enum Stop {
+    Status(Status),
+    Failure(Failure),
+}
+
+impl From<Status> for Stop {
+    fn from(status: Status) -> Self {
+        Self::Status(status)
+    }
+}
+
+impl From<Failure> for Stop {
+    fn from(failure: Failure) -> Self {
+        Self::Failure(failure)
     }
 }
 
@@ -161,9 +182,9 @@ fn requests(method: &Method<'_>, args: &CallArgs) -> Result<Vec<DynamicMessage>,
         None => return Ok(vec![DynamicMessage::new(&method.input)]),
         Some("@") => {
             let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|e| Failure::runtime(format!("cannot read the request from stdin: {e}")))?;
+            std::io::stdin().read_to_string(&mut text).map_err(|e| {
+                Failure::runtime(format!("cannot read the request from stdin: {e}"))
+            })?;
             text
         }
         Some(text) => text.to_owned(),
@@ -173,16 +194,16 @@ fn requests(method: &Method<'_>, args: &CallArgs) -> Result<Vec<DynamicMessage>,
         .into_iter::<serde_json::Value>()
         .enumerate()
     {
-        let value = value
-            .map_err(|e| Failure::usage(format!("request {}: not JSON: {e}", index + 1)))?;
+        let value =
+            value.map_err(|e| Failure::usage(format!("request {}: not JSON: {e}", index + 1)))?;
         let message = json::from_str(&method.input, &value.to_string(), &ParseOptions::default())
             .map_err(|e| {
-                Failure::usage(format!(
-                    "request {} is not a {}: {e}",
-                    index + 1,
-                    method.input.full_name()
-                ))
-            })?;
+            Failure::usage(format!(
+                "request {} is not a {}: {e}",
+                index + 1,
+                method.input.full_name()
+            ))
+        })?;
         messages.push(message);
     }
     Ok(messages)
@@ -192,9 +213,9 @@ fn requests(method: &Method<'_>, args: &CallArgs) -> Result<Vec<DynamicMessage>,
 fn metadata(headers: &[String]) -> Result<Metadata, Failure> {
     let mut metadata = Metadata::new();
     for header in headers {
-        let (key, value) = header.split_once(':').ok_or_else(|| {
-            Failure::usage(format!("-H {header:?}: write it as 'key: value'"))
-        })?;
+        let (key, value) = header
+            .split_once(':')
+            .ok_or_else(|| Failure::usage(format!("-H {header:?}: write it as 'key: value'")))?;
         let key = key.trim().to_ascii_lowercase();
         let value = value.trim();
         let added = if is_binary_key(&key) {
@@ -239,10 +260,10 @@ mod tests {
 
     #[test]
     fn headers_need_a_colon_and_bin_values_base64() {
-        let metadata = metadata(&["x-a: 1".to_owned(), "x-b-bin: AQI=".to_owned()]).unwrap();
-        assert_eq!(metadata.get("x-a"), Some("1"));
+        let parsed = metadata(&["x-a: 1".to_owned(), "x-b-bin: AQI=".to_owned()]).unwrap();
+        assert_eq!(parsed.get("x-a"), Some("1"));
         assert_eq!(
-            metadata.get_bin("x-b-bin").unwrap().unwrap(),
+            parsed.get_bin("x-b-bin").unwrap().unwrap(),
             Bytes::from_static(&[1, 2])
         );
         assert!(metadata(&["x-a".to_owned()]).is_err());

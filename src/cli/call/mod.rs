@@ -158,9 +158,7 @@ pub(crate) async fn run(args: CallArgs) -> Result<(), Failure> {
             }
             Ok(())
         }
-        Action::Describe(Some(symbol)) => {
-            say(describe::describe(&descriptors, symbol)?.trim_end())
-        }
+        Action::Describe(Some(symbol)) => say(describe::describe(&descriptors, symbol)?.trim_end()),
         Action::Describe(None) => {
             for service in descriptors.services() {
                 say(describe::describe(&descriptors, &service)?.trim_end())?;
@@ -178,7 +176,10 @@ mod tests {
     #[test]
     fn a_bare_host_and_port_is_cleartext() {
         assert_eq!(target_url("127.0.0.1:50051"), "http://127.0.0.1:50051");
-        assert_eq!(target_url("https://example.com:443"), "https://example.com:443");
+        assert_eq!(
+            target_url("https://example.com:443"),
+            "https://example.com:443"
+        );
         assert_eq!(target_url("http://localhost:1"), "http://localhost:1");
     }
 }

@@ -81,7 +81,10 @@ impl Descriptors {
     }
 
     /// `.proto` files, found in `import_paths`.
-    pub(crate) fn from_protos(import_paths: &[PathBuf], files: &[PathBuf]) -> Result<Self, Failure> {
+    pub(crate) fn from_protos(
+        import_paths: &[PathBuf],
+        files: &[PathBuf],
+    ) -> Result<Self, Failure> {
         let schema = Schema::load(import_paths, files).map_err(Failure::runtime)?;
         Self::new(schema.files().to_vec(), None)
     }
@@ -89,9 +92,8 @@ impl Descriptors {
     /// The server's reflection: the list of services, then the file defining each and the
     /// files they import. `v1` first; `v1alpha` if the server does not have `v1`.
     pub(crate) async fn from_reflection(channel: &Channel, target: &str) -> Result<Self, Failure> {
-        let failed = |status: Status| {
-            Failure::rpc(&format!("server reflection at {target}"), &status)
-        };
+        let failed =
+            |status: Status| Failure::rpc(&format!("server reflection at {target}"), &status);
         let mut session = match Reflection::open(channel, Version::V1).await {
             Err(status) if status.code() == Code::Unimplemented => {
                 Reflection::open(channel, Version::V1Alpha).await
@@ -104,7 +106,9 @@ impl Descriptors {
         let mut order = Vec::new();
         for service in &services {
             let found = session
-                .ask(MessageRequest::FileContainingSymbol(service.as_str().into()))
+                .ask(MessageRequest::FileContainingSymbol(
+                    service.as_str().into(),
+                ))
                 .await
                 .map_err(failed)?;
             session.add(found, &mut files, &mut order)?;
@@ -277,9 +281,9 @@ impl Reflection {
                 Failure::runtime(format!("reflection sent a file that does not decode: {e}"))
             })?;
             let name = file.name.as_deref().unwrap_or_default().to_owned();
-            if !files.contains_key(&name) {
-                order.push(name.clone());
-                files.insert(name, file);
+            if let std::collections::hash_map::Entry::Vacant(slot) = files.entry(name) {
+                order.push(slot.key().clone());
+                slot.insert(file);
             }
         }
         Ok(())
