@@ -143,12 +143,18 @@ impl<'de> Visitor<'de> for MessageVisitor<'_, '_> {
         let mut seen = Bits::default();
         let mut oneofs = Bits::default();
         while let Some(key) = map.next_key_seed(KeySeed(info))? {
-            let Some(index) = key else {
-                if ctx.ignore_unknown {
+            let index = match key {
+                Ok(index) => index,
+                Err(_) if ctx.ignore_unknown => {
                     map.next_value::<IgnoredAny>()?;
                     continue;
                 }
-                return Err(ctx.fail(format!("{} has no field with this name", info.full_name)));
+                Err(unknown) => {
+                    return Err(ctx.fail(format!(
+                        "{} has no field called {unknown:?}",
+                        info.full_name
+                    )));
+                }
             };
             let field = &info.fields[index];
             let name = || PathSegment::Field(field.json_name.clone());
@@ -206,22 +212,24 @@ impl Bits {
 /// A key of a message's object: the field's index, or `None` for a name it does not have.
 struct KeySeed<'i>(&'i crate::dynamic::MessageInfo);
 
+/// A key names a field (its index), or is not a field of the message (the name, for the error
+/// or to skip it).
 impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
-    type Value = Option<usize>;
+    type Value = Result<usize, String>;
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<usize>, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_str(self)
     }
 }
 
 impl<'de> Visitor<'de> for KeySeed<'_> {
-    type Value = Option<usize>;
+    type Value = Result<usize, String>;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("a field name")
     }
 
-    fn visit_str<E: de::Error>(self, name: &str) -> Result<Option<usize>, E> {
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<Self::Value, E> {
         // Comparing a few short names is quicker than hashing the key.
         let fields = &self.0.fields;
         if fields.len() <= 16
@@ -229,9 +237,9 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
                 .iter()
                 .position(|f| f.json_name == name || f.name == name)
         {
-            return Ok(Some(index));
+            return Ok(Ok(index));
         }
-        Ok(self.0.field_by_name(name))
+        Ok(self.0.field_by_name(name).ok_or_else(|| name.to_owned()))
     }
 }
 

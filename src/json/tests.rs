@@ -300,7 +300,7 @@ fn unknown_fields_are_errors_unless_ignored() {
     fails(
         "t.Scalars",
         r#"{"nope": 1}"#,
-        "t.Scalars has no field with this name",
+        "t.Scalars has no field called \"nope\"",
     );
     let ignore = ParseOptions {
         ignore_unknown_fields: true,
