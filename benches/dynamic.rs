@@ -72,7 +72,11 @@ fn cases() -> Vec<Case> {
         json,
     };
     vec![
-        case("HelloRequest", "hello.HelloRequest", r#"{"name":"world"}"#.into()),
+        case(
+            "HelloRequest",
+            "hello.HelloRequest",
+            r#"{"name":"world"}"#.into(),
+        ),
         case(
             "ConvertRequest",
             "finance.ConvertRequest",
@@ -91,7 +95,12 @@ fn cases() -> Vec<Case> {
         case(
             "TestAllTypesProto3",
             "protobuf_test_messages.proto3.TestAllTypesProto3",
-            every_field(&types, "protobuf_test_messages.proto3.TestAllTypesProto3", 0).to_string(),
+            every_field(
+                &types,
+                "protobuf_test_messages.proto3.TestAllTypesProto3",
+                0,
+            )
+            .to_string(),
         ),
     ]
 }
@@ -192,7 +201,8 @@ fn dynamic(c: &mut Criterion) {
         let ours = json::from_str(&case.ours, &case.json, &ParseOptions::default())
             .unwrap_or_else(|e| panic!("{}: {e}", case.label));
         let bytes = Bytes::from(ours.encode_to_vec());
-        let theirs = prost_reflect::DynamicMessage::decode(case.theirs.clone(), &bytes[..]).unwrap();
+        let theirs =
+            prost_reflect::DynamicMessage::decode(case.theirs.clone(), &bytes[..]).unwrap();
         // The same message on both sides, field for field, before anything is timed.
         let ours_again = DynamicMessage::decode(&case.ours, bytes.clone()).unwrap();
         assert_eq!(
@@ -215,7 +225,7 @@ fn dynamic(c: &mut Criterion) {
 
         let mut group = c.benchmark_group("dynamic_decode");
         group.bench_function(BenchmarkId::new(case.label, "h2grpc"), |b| {
-            b.iter(|| DynamicMessage::decode(&case.ours, black_box(&bytes).clone()).unwrap());
+            b.iter(|| DynamicMessage::decode(&case.ours, black_box(&bytes)).unwrap());
         });
         group.bench_function(BenchmarkId::new(case.label, "prost-reflect"), |b| {
             b.iter(|| {

@@ -69,9 +69,10 @@ proptest! {
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..96)) {
         let bytes = Bytes::from(bytes);
         for ty in &all_types().1 {
-            if let Ok(message) = DynamicMessage::decode(ty, bytes.clone()) {
-                let again = DynamicMessage::decode(ty, message.encode_to_vec()).unwrap();
-                prop_assert_eq!(&again, &message, "{}", ty.full_name());
+            if let Ok(message) = DynamicMessage::decode(ty, &bytes) {
+                let again = DynamicMessage::decode(ty, Bytes::from(message.encode_to_vec())).unwrap();
+                // Bytes, not values: a NaN is not equal to itself.
+                prop_assert_eq!(again.encode_to_vec(), message.encode_to_vec(), "{}", ty.full_name());
                 prop_assert_eq!(message.encoded_len(), message.encode_to_vec().len());
             }
         }
@@ -86,10 +87,12 @@ proptest! {
         bit in 0_u8..8,
     ) {
         let mut bytes: Vec<u8> = records.concat();
+        let whole = Bytes::from(bytes.clone());
         for ty in &all_types().1 {
-            if let Ok(message) = DynamicMessage::decode(ty, bytes.clone()) {
-                let again = DynamicMessage::decode(ty, message.encode_to_vec()).unwrap();
-                prop_assert_eq!(&again, &message, "{}", ty.full_name());
+            if let Ok(message) = DynamicMessage::decode(ty, &whole) {
+                let again = DynamicMessage::decode(ty, Bytes::from(message.encode_to_vec())).unwrap();
+                // Bytes, not values: a NaN is not equal to itself.
+                prop_assert_eq!(again.encode_to_vec(), message.encode_to_vec(), "{}", ty.full_name());
             }
         }
         if !bytes.is_empty() {
@@ -97,8 +100,9 @@ proptest! {
             bytes[at] ^= 1 << bit;
             bytes.truncate(cut.index(bytes.len() + 1));
         }
+        let damaged = Bytes::from(bytes);
         for ty in &all_types().1 {
-            let _ = DynamicMessage::decode(ty, bytes.clone());
+            let _ = DynamicMessage::decode(ty, &damaged);
         }
     }
 }

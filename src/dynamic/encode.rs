@@ -1,111 +1,248 @@
 //! Encoding a message from its descriptor, through the same [`FieldSink`] as the hand-written
-//! messages: a [`LenCounter`](crate::protobuf::LenCounter) sizes it, an
-//! [`Encoder`](crate::protobuf::Encoder) writes it, and both are given the same fields.
+//! messages: a [`LenCounter`] sizes values, an [`Encoder`](crate::protobuf::Encoder) writes
+//! them.
 //!
 //! Fields are written in field-number order (extensions among them), then the unknown fields as
 //! they were received, as the C++ runtime does. A singular field without presence is left out
 //! when it holds its default; a map entry leaves out a key or value that holds its default, as
 //! the hand-written `FieldSink::map` does, so that both front ends write the same bytes.
+//!
+//! A nested message's length prefix needs its size before its bytes. The hand-written messages
+//! compute it again at each level (cheap for their shallow messages); a dynamic message may be
+//! deep, and recomputing would make encoding quadratic in the depth. So encoding is two walks
+//! in the same order: [`sizes`] records the size of every nested message, pre-order, then
+//! [`encode_fields`] writes the fields, taking each nested message's size from that list as it
+//! reaches it (what the C++ runtime's cached sizes do).
 
 use crate::protobuf::{self as pb, FieldSink, LenCounter, WireType};
 
-use super::types::{Cardinality, Kind, MessageId, Types};
-use super::value::{MessageValue, Value};
+use super::types::{Cardinality, FieldInfo, Kind, MessageId, Types};
+use super::value::{MapKey, MessageValue, Value};
+
+/// The sizes of the nested messages of a message, in the order the encoder meets them.
+pub(crate) type Sizes = Vec<usize>;
+
+/// The encoded size of `message` (of type `id`); the size of every message nested in it is
+/// pushed onto `sizes`, pre-order.
+pub(crate) fn sizes(
+    types: &Types,
+    id: MessageId,
+    message: &MessageValue,
+    sizes: &mut Sizes,
+) -> usize {
+    let info = types.message(id);
+    let mut len = message.unknown_fields().len();
+    for (index, value) in message.fields() {
+        let field = &info.fields[index];
+        len += match (field.cardinality, value) {
+            (Cardinality::Singular, value) if field.presence || !value.is_default() => {
+                record_len(types, field.kind, field.number, value, sizes)
+            }
+            (Cardinality::Repeated, Value::List(values)) if !values.is_empty() => {
+                if field.packed {
+                    let payload = packed_len(field, values);
+                    key_len(field.number, WireType::Len) + varint_len(payload) + payload
+                } else {
+                    values
+                        .iter()
+                        .map(|v| record_len(types, field.kind, field.number, v, sizes))
+                        .sum()
+                }
+            }
+            (Cardinality::Map, Value::Map(entries)) => {
+                let Some((key_kind, value_kind)) = entry_kinds(types, field) else {
+                    continue;
+                };
+                let mut len = 0;
+                for (key, value) in entries {
+                    let entry = entry_len(types, key_kind, key, value_kind, value, sizes);
+                    len += key_len(field.number, WireType::Len) + varint_len(entry) + entry;
+                }
+                len
+            }
+            _ => 0,
+        };
+    }
+    len
+}
 
 /// Gives every field of `message` (of type `id`) to `s`, in field-number order, then its
-/// unknown fields.
+/// unknown fields. `sizes` yields the sizes [`sizes`] recorded, in the same order.
 pub(crate) fn encode_fields<S: FieldSink>(
     types: &Types,
     id: MessageId,
     message: &MessageValue,
     s: &mut S,
+    sizes: &mut std::slice::Iter<'_, usize>,
 ) {
     let info = types.message(id);
     for (index, value) in message.fields() {
         let field = &info.fields[index];
         match (field.cardinality, value) {
             (Cardinality::Singular, value) if field.presence || !value.is_default() => {
-                record(types, field.kind, field.number, value, s);
+                record(types, field.kind, field.number, value, s, sizes);
             }
             (Cardinality::Repeated, Value::List(values)) if !values.is_empty() => {
                 if field.packed {
-                    let len = values
-                        .iter()
-                        .map(|v| dispatch(field.kind, v, Len).unwrap_or(0))
-                        .sum();
                     s.key(field.number, WireType::Len);
-                    s.len_prefix(len);
+                    s.len_prefix(packed_len(field, values));
                     for value in values {
                         dispatch(field.kind, value, Plain(s));
                     }
                 } else {
                     for value in values {
-                        record(types, field.kind, field.number, value, s);
+                        record(types, field.kind, field.number, value, s, sizes);
                     }
                 }
             }
             (Cardinality::Map, Value::Map(entries)) => {
-                let Kind::Message(entry) = field.kind else {
+                let Some((key_kind, value_kind)) = entry_kinds(types, field) else {
                     continue;
                 };
-                let entry_info = types.message(entry);
-                let (Some(key_index), Some(value_index)) =
-                    (entry_info.field_index(1), entry_info.field_index(2))
-                else {
-                    continue;
-                };
-                let key_kind = entry_info.fields[key_index].kind;
-                let value_kind = entry_info.fields[value_index].kind;
                 for (key, value) in entries {
                     let key = key.to_value();
-                    let mut len = LenCounter(0);
-                    entry_field(types, key_kind, 1, &key, &mut len);
-                    entry_field(types, value_kind, 2, value, &mut len);
+                    // The value message's size is the next in the list: read it without
+                    // taking it, so that `entry_field` takes it as it writes the value.
+                    let mut peek = sizes.clone();
+                    let mut ignored = Sizes::new();
+                    let key_part = entry_part_len(types, key_kind, 1, &key, &mut ignored);
+                    let value_part = match value {
+                        Value::Message(_) => {
+                            let body = peek.next().copied().unwrap_or(0);
+                            key_len(2, WireType::Len) + varint_len(body) + body
+                        }
+                        value => entry_part_len(types, value_kind, 2, value, &mut ignored),
+                    };
                     s.key(field.number, WireType::Len);
-                    s.len_prefix(len.0);
-                    entry_field(types, key_kind, 1, &key, s);
-                    entry_field(types, value_kind, 2, value, s);
+                    s.len_prefix(key_part + value_part);
+                    entry_field(types, key_kind, 1, &key, s, sizes);
+                    entry_field(types, value_kind, 2, value, s, sizes);
                 }
             }
-            // An empty list, or a value that does not fit (never set through the API).
+            // A default without presence, an empty list, a value that does not fit.
             _ => {}
         }
     }
     s.raw(message.unknown_fields());
 }
 
-/// The encoded size of `message`.
-pub(crate) fn encoded_len(types: &Types, id: MessageId, message: &MessageValue) -> usize {
-    let mut counter = LenCounter(0);
-    encode_fields(types, id, message, &mut counter);
-    counter.0
+/// The kinds of a map field's key and value.
+fn entry_kinds(types: &Types, field: &FieldInfo) -> Option<(Kind, Kind)> {
+    let Kind::Message(entry) = field.kind else {
+        return None;
+    };
+    let entry = types.message(entry);
+    let key = entry.fields.get(entry.field_index(1)?)?.kind;
+    let value = entry.fields.get(entry.field_index(2)?)?.kind;
+    Some((key, value))
 }
 
-/// A key or value of a map entry: left out when it holds its default (a message value is
-/// always written).
-fn entry_field<S: FieldSink>(types: &Types, kind: Kind, number: u32, value: &Value, s: &mut S) {
+/// The size of one map entry's payload (pushing the value message's size, if it is one).
+fn entry_len(
+    types: &Types,
+    key_kind: Kind,
+    key: &MapKey,
+    value_kind: Kind,
+    value: &Value,
+    sizes: &mut Sizes,
+) -> usize {
+    entry_part_len(types, key_kind, 1, &key.to_value(), sizes)
+        + entry_part_len(types, value_kind, 2, value, sizes)
+}
+
+/// The size of a key or value record of a map entry: nothing when it holds its default (a
+/// message value is always written).
+fn entry_part_len(
+    types: &Types,
+    kind: Kind,
+    number: u32,
+    value: &Value,
+    sizes: &mut Sizes,
+) -> usize {
     if matches!(value, Value::Message(_)) || !value.is_default() {
-        record(types, kind, number, value, s);
+        record_len(types, kind, number, value, sizes)
+    } else {
+        0
+    }
+}
+
+/// A key or value of a map entry, as [`entry_part_len`] sized it.
+fn entry_field<S: FieldSink>(
+    types: &Types,
+    kind: Kind,
+    number: u32,
+    value: &Value,
+    s: &mut S,
+    sizes: &mut std::slice::Iter<'_, usize>,
+) {
+    if matches!(value, Value::Message(_)) || !value.is_default() {
+        record(types, kind, number, value, s, sizes);
+    }
+}
+
+/// The size of one record (pushing a message's size before those nested in it).
+fn record_len(types: &Types, kind: Kind, number: u32, value: &Value, sizes: &mut Sizes) -> usize {
+    match (kind, value) {
+        (Kind::Message(child), Value::Message(body)) => {
+            let slot = sizes.len();
+            sizes.push(0);
+            let len = self::sizes(types, child, body, sizes);
+            sizes[slot] = len;
+            key_len(number, WireType::Len) + varint_len(len) + len
+        }
+        (Kind::Group(child), Value::Message(body)) => {
+            2 * key_len(number, WireType::StartGroup) + self::sizes(types, child, body, sizes)
+        }
+        _ => dispatch(kind, value, Len).map_or(0, |len| key_len(number, WireType::Varint) + len),
     }
 }
 
 /// One record: key and value.
-fn record<S: FieldSink>(types: &Types, kind: Kind, number: u32, value: &Value, s: &mut S) {
+fn record<S: FieldSink>(
+    types: &Types,
+    kind: Kind,
+    number: u32,
+    value: &Value,
+    s: &mut S,
+    sizes: &mut std::slice::Iter<'_, usize>,
+) {
     match (kind, value) {
         (Kind::Message(child), Value::Message(body)) => {
             s.key(number, WireType::Len);
-            s.len_prefix(encoded_len(types, child, body));
-            encode_fields(types, child, body, s);
+            s.len_prefix(sizes.next().copied().unwrap_or(0));
+            encode_fields(types, child, body, s, sizes);
         }
         (Kind::Group(child), Value::Message(body)) => {
             s.key(number, WireType::StartGroup);
-            encode_fields(types, child, body, s);
+            encode_fields(types, child, body, s, sizes);
             s.key(number, WireType::EndGroup);
         }
         _ => {
             dispatch(kind, value, Record(s, number));
         }
     }
+}
+
+/// The payload size of a packed record.
+fn packed_len(field: &FieldInfo, values: &[Value]) -> usize {
+    values
+        .iter()
+        .map(|v| dispatch(field.kind, v, Len).unwrap_or(0))
+        .sum()
+}
+
+/// The size of a key (the wire type does not change it).
+fn key_len(number: u32, wire_type: WireType) -> usize {
+    let mut counter = LenCounter(0);
+    counter.key(number, wire_type);
+    counter.0
+}
+
+/// The size of a varint.
+fn varint_len(value: usize) -> usize {
+    let mut counter = LenCounter(0);
+    counter.len_prefix(value);
+    counter.0
 }
 
 /// Something done with one scalar value of a known protobuf kind `K`: the bridge from a

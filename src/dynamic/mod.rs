@@ -20,6 +20,7 @@
 //! | nesting | at most [`RECURSION_LIMIT`](crate::protobuf::RECURSION_LIMIT) levels, groups included |
 //!
 //! ```
+//! use bytes::Bytes;
 //! use h2grpc::dynamic::{DynamicMessage, MessageType, Types, Value};
 //! use h2grpc::schema::Schema;
 //!
@@ -27,7 +28,7 @@
 //! let request = MessageType::new(&types, "hello.HelloRequest").unwrap();
 //!
 //! // HelloRequest { name: "world" }: field 1, wire type 2 (LEN), 5 bytes.
-//! let message = DynamicMessage::decode(&request, b"\x0a\x05world".as_slice()).unwrap();
+//! let message = DynamicMessage::decode(&request, Bytes::from_static(b"\x0a\x05world")).unwrap();
 //! assert_eq!(message.get("name"), Some(&Value::String("world".into())));
 //!
 //! let mut reply = DynamicMessage::new(&MessageType::new(&types, "hello.HelloReply").unwrap());
@@ -40,6 +41,7 @@ mod encode;
 mod types;
 mod value;
 
+use std::borrow::Borrow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -154,14 +156,14 @@ impl DynamicMessage {
     }
 
     /// Decodes a message of type `ty`. As the hand-written messages, `bytes` and long `string`
-    /// values share `buf` rather than copying it.
+    /// values share `buf` rather than copying it; `buf` is the [`Bytes`] or a reference to it
+    /// (lent, it costs no reference count: see [`Message::decode`](crate::protobuf::Message::decode)).
     ///
     /// # Errors
     /// `buf` is not a valid encoding (the same [`DecodeError`]s as the hand-written messages).
-    pub fn decode(ty: &MessageType, buf: impl Into<Bytes>) -> Result<Self, DecodeError> {
-        let buf = buf.into();
+    pub fn decode(ty: &MessageType, buf: impl Borrow<Bytes>) -> Result<Self, DecodeError> {
         let mut message = Self::new(ty);
-        message.merge(&buf)?;
+        message.merge(buf.borrow())?;
         Ok(message)
     }
 
@@ -182,17 +184,20 @@ impl DynamicMessage {
 
     /// The size of the encoding.
     pub fn encoded_len(&self) -> usize {
-        encode::encoded_len(&self.ty.types, self.ty.id, &self.value)
+        encode::sizes(&self.ty.types, self.ty.id, &self.value, &mut Vec::new())
     }
 
     /// Appends the encoding to `buf`.
     pub fn encode<B: EncodeBuf>(&self, buf: &mut B) {
-        buf.reserve_for(self.encoded_len());
+        let mut sizes = Vec::new();
+        let len = encode::sizes(&self.ty.types, self.ty.id, &self.value, &mut sizes);
+        buf.reserve_for(len);
         encode::encode_fields(
             &self.ty.types,
             self.ty.id,
             &self.value,
             &mut Encoder::new(buf),
+            &mut sizes.iter(),
         );
     }
 

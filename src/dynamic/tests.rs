@@ -217,15 +217,15 @@ fn nesting_deeper_than_the_limit_is_refused() {
         }
         bytes
     }
-    assert!(DynamicMessage::decode(&p(), nested(RECURSION_LIMIT)).is_ok());
+    assert!(DynamicMessage::decode(&p(), Bytes::from(nested(RECURSION_LIMIT))).is_ok());
     assert_eq!(
-        DynamicMessage::decode(&p(), nested(RECURSION_LIMIT + 1)).unwrap_err(),
+        DynamicMessage::decode(&p(), Bytes::from(nested(RECURSION_LIMIT + 1))).unwrap_err(),
         DecodeError::RecursionLimit
     );
     // Groups count as levels too.
     let mut groups = b"\x0b".repeat(usize::try_from(RECURSION_LIMIT).unwrap() + 1);
     groups.extend(b"\x0c".repeat(usize::try_from(RECURSION_LIMIT).unwrap() + 1));
-    assert!(DynamicMessage::decode(&p(), groups).is_err());
+    assert!(DynamicMessage::decode(&p(), Bytes::from(groups)).is_err());
 }
 
 #[test]
