@@ -46,7 +46,7 @@ fn conformance_protos() -> PathBuf {
 fn schema() -> Schema {
     let dir = conformance_protos();
     Schema::load(
-        &[dir.clone()],
+        std::slice::from_ref(&dir),
         &[dir.join("google/protobuf/test_messages_proto3.proto")],
     )
     .unwrap_or_else(|e| panic!("{e} (run wire-tests/setup.sh to fetch the conformance protos)"))
