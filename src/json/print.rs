@@ -253,10 +253,22 @@ impl<'a> Printer<'a> {
                 );
                 Ok(())
             }
-            (Kind::Int64 | Kind::Sint64 | Kind::Sfixed64, Value::I64(v)) => write!(out, "\"{v}\""),
-            (Kind::Uint64 | Kind::Fixed64, Value::U64(v)) => write!(out, "\"{v}\""),
-            (Kind::Int32 | Kind::Sint32 | Kind::Sfixed32, Value::I32(v)) => write!(out, "{v}"),
-            (Kind::Uint32 | Kind::Fixed32, Value::U32(v)) => write!(out, "{v}"),
+            (Kind::Int64 | Kind::Sint64 | Kind::Sfixed64, Value::I64(v)) => {
+                self.integer(*v, true);
+                Ok(())
+            }
+            (Kind::Uint64 | Kind::Fixed64, Value::U64(v)) => {
+                self.integer(*v, true);
+                Ok(())
+            }
+            (Kind::Int32 | Kind::Sint32 | Kind::Sfixed32, Value::I32(v)) => {
+                self.integer(*v, false);
+                Ok(())
+            }
+            (Kind::Uint32 | Kind::Fixed32, Value::U32(v)) => {
+                self.integer(*v, false);
+                Ok(())
+            }
             (Kind::Bool, Value::Bool(v)) => {
                 out.push_str(if *v { "true" } else { "false" });
                 Ok(())
@@ -293,23 +305,31 @@ impl<'a> Printer<'a> {
         Ok(())
     }
 
-    /// A JSON string.
+    /// A JSON string. Most strings need no escape: one pass over a table finds that, and the
+    /// string goes in whole.
     pub(super) fn string(&mut self, s: &str) {
         let go = self.options.pretty;
+        let table = if go { &ESCAPE_GO } else { &ESCAPE };
+        let bytes = s.as_bytes();
         let out = &mut self.out;
         out.push('"');
-        let bytes = s.as_bytes();
         let mut start = 0;
-        for (i, &b) in bytes.iter().enumerate() {
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if !table[usize::from(b)] {
+                i += 1;
+                continue;
+            }
             let escape: Option<&str> = match b {
                 b'"' => Some("\\\""),
                 b'\\' => Some("\\\\"),
                 b'\n' => Some("\\n"),
                 b'\r' => Some("\\r"),
                 b'\t' => Some("\\t"),
-                0..0x20 => Some(""),
-                b'<' | b'>' | b'&' if go => Some(""),
-                0xe2 if go && bytes.get(i + 1) == Some(&0x80) => match bytes.get(i + 2) {
+                0..0x20 | b'<' | b'>' | b'&' => Some(""),
+                // 0xe2: U+2028 and U+2029 (e2 80 a8, e2 80 a9) are escaped, as Go does.
+                _ if bytes.get(i + 1) == Some(&0x80) => match bytes.get(i + 2) {
                     Some(0xa8) => Some("\\u2028"),
                     Some(0xa9) => Some("\\u2029"),
                     _ => None,
@@ -326,6 +346,9 @@ impl<'a> Printer<'a> {
                     // U+2028 and U+2029 are three bytes.
                     start = if escape.len() == 6 { i + 3 } else { i + 1 };
                 }
+                i = start;
+            } else {
+                i += 1;
             }
         }
         // `start` only moves past whole characters (ASCII bytes or a whole U+2028/9).
@@ -334,6 +357,43 @@ impl<'a> Printer<'a> {
         }
         out.push('"');
     }
+
+    /// An integer, in decimal (quoted for the 64-bit kinds).
+    fn integer(&mut self, value: impl itoa::Integer, quoted: bool) {
+        let mut buffer = itoa::Buffer::new();
+        let digits = buffer.format(value);
+        if quoted {
+            self.out.push('"');
+            self.out.push_str(digits);
+            self.out.push('"');
+        } else {
+            self.out.push_str(digits);
+        }
+    }
+}
+
+/// The bytes that may start an escape in a JSON string: control characters, `"` and `\`.
+const ESCAPE: [bool; 256] = escape_table(false);
+/// The same, and what Go's encoder also escapes in pretty output: `<`, `>`, `&`, and the first
+/// byte of U+2028 and U+2029.
+const ESCAPE_GO: [bool; 256] = escape_table(true);
+
+const fn escape_table(go: bool) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    if go {
+        table[b'<' as usize] = true;
+        table[b'>' as usize] = true;
+        table[b'&' as usize] = true;
+        table[0xe2] = true;
+    }
+    table
 }
 
 /// A finite float in Go's `'g'` form with the shortest digits; the three others as strings.
