@@ -2,7 +2,6 @@
 //! `FileDescriptorSet`; in every case a list of resolved `FileDescriptorProto`s and the
 //! [`Types`] index built on them.
 
-use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -10,16 +9,11 @@ use bytes::Bytes;
 use h2grpc::client::Channel;
 use h2grpc::dynamic::{MessageType, Types};
 use h2grpc::protobuf::Message;
-use h2grpc::rpc::{Request, Sender, Streaming};
 use h2grpc::schema::Schema;
 use h2grpc::schema::descriptor::{
     FileDescriptorProto, FileDescriptorSet, MethodDescriptorProto, ServiceDescriptorProto,
 };
-use h2grpc::services::reflection::{
-    MessageRequest, MessageResponse, ReflectionClient, ServerReflectionRequest,
-    ServerReflectionResponse, Version,
-};
-use h2grpc::status::{Code, Status};
+use h2grpc::services::reflection::fetch_schema;
 
 use crate::cli::Failure;
 
@@ -89,58 +83,13 @@ impl Descriptors {
         Self::new(schema.files().to_vec(), None)
     }
 
-    /// The server's reflection: the list of services, then the file defining each and the
-    /// files they import. `v1` first; `v1alpha` if the server does not have `v1`.
+    /// The server's reflection ([`fetch_schema`]): `v1` first, `v1alpha` if the server does not
+    /// have `v1`.
     pub(crate) async fn from_reflection(channel: &Channel, target: &str) -> Result<Self, Failure> {
-        let failed =
-            |status: Status| Failure::rpc(&format!("server reflection at {target}"), &status);
-        let mut session = match Reflection::open(channel, Version::V1).await {
-            Err(status) if status.code() == Code::Unimplemented => {
-                Reflection::open(channel, Version::V1Alpha).await
-            }
-            other => other,
-        }
-        .map_err(failed)?;
-        let services = session.list_services().await.map_err(failed)?;
-        let mut files: HashMap<String, FileDescriptorProto> = HashMap::new();
-        let mut order = Vec::new();
-        for service in &services {
-            let found = session
-                .ask(MessageRequest::FileContainingSymbol(
-                    service.as_str().into(),
-                ))
-                .await
-                .map_err(failed)?;
-            session.add(found, &mut files, &mut order)?;
-        }
-        // The imports the server did not send along.
-        loop {
-            let missing: BTreeSet<String> = files
-                .values()
-                .flat_map(|f| f.dependency.iter().map(ToString::to_string))
-                .filter(|d| !files.contains_key(d))
-                .collect();
-            if missing.is_empty() {
-                break;
-            }
-            for name in missing {
-                let found = session
-                    .ask(MessageRequest::FileByFilename(name.as_str().into()))
-                    .await
-                    .map_err(failed)?;
-                session.add(found, &mut files, &mut order)?;
-                if !files.contains_key(&name) {
-                    return Err(Failure::runtime(format!(
-                        "server reflection at {target} did not send {name}"
-                    )));
-                }
-            }
-        }
-        let files = order
-            .into_iter()
-            .filter_map(|name| files.remove(&name))
-            .collect();
-        Self::new(files, Some(services))
+        let served = fetch_schema(channel)
+            .await
+            .map_err(|status| Failure::rpc(&format!("server reflection at {target}"), &status))?;
+        Self::new(served.schema.files().to_vec(), Some(served.services))
     }
 
     /// The full names of the services, sorted.
@@ -218,74 +167,5 @@ impl Descriptors {
             output: message(descriptor.output_type.as_deref())?,
             descriptor,
         })
-    }
-}
-
-/// One open `ServerReflectionInfo` call, asked one question at a time as grpcurl does.
-struct Reflection {
-    requests: Sender<ServerReflectionRequest>,
-    responses: Streaming<ServerReflectionResponse>,
-}
-
-impl Reflection {
-    async fn open(channel: &Channel, version: Version) -> Result<Self, Status> {
-        let client = ReflectionClient::new(channel.clone(), version);
-        let (requests, responses) = client.server_reflection_info(Request::new(())).await?;
-        let mut session = Self {
-            requests,
-            responses,
-        };
-        // A server without this version answers UNIMPLEMENTED to the first question.
-        session.list_services().await?;
-        Ok(session)
-    }
-
-    async fn ask(&mut self, request: MessageRequest) -> Result<MessageResponse, Status> {
-        let request = ServerReflectionRequest {
-            host: "".into(),
-            message_request: Some(request),
-        };
-        let response =
-            ReflectionClient::ask(&mut self.requests, &mut self.responses, &request).await?;
-        match response.message_response {
-            Some(MessageResponse::ErrorResponse(error)) => Err(Status::new(
-                Code::from_i32(error.error_code),
-                error.error_message.to_string(),
-            )),
-            Some(response) => Ok(response),
-            None => Err(Status::new(Code::Internal, "an empty reflection response")),
-        }
-    }
-
-    async fn list_services(&mut self) -> Result<Vec<String>, Status> {
-        match self.ask(MessageRequest::ListServices("*".into())).await? {
-            MessageResponse::ListServicesResponse(list) => {
-                Ok(list.service.iter().map(|s| s.name.to_string()).collect())
-            }
-            _ => Err(Status::new(Code::Internal, "not a list of services")),
-        }
-    }
-
-    /// Adds the files of a `FileDescriptorResponse`.
-    fn add(
-        &self,
-        response: MessageResponse,
-        files: &mut HashMap<String, FileDescriptorProto>,
-        order: &mut Vec<String>,
-    ) -> Result<(), Failure> {
-        let MessageResponse::FileDescriptorResponse(found) = response else {
-            return Err(Failure::runtime("reflection answered with no file"));
-        };
-        for bytes in found.file_descriptor_proto {
-            let file = FileDescriptorProto::decode(bytes).map_err(|e| {
-                Failure::runtime(format!("reflection sent a file that does not decode: {e}"))
-            })?;
-            let name = file.name.as_deref().unwrap_or_default().to_owned();
-            if let std::collections::hash_map::Entry::Vacant(slot) = files.entry(name) {
-                order.push(slot.key().clone());
-                slot.insert(file);
-            }
-        }
-        Ok(())
     }
 }

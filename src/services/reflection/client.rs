@@ -1,9 +1,17 @@
 //! The typed client of `grpc.reflection.{v1,v1alpha}.ServerReflection`.
 
-use super::messages::{ServerReflectionRequest, ServerReflectionResponse};
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeSet, HashMap};
+
+use super::messages::{
+    MessageRequest, MessageResponse, ServerReflectionRequest, ServerReflectionResponse,
+};
 use super::{V1_INFO, V1ALPHA_INFO};
 use crate::client::Channel;
+use crate::protobuf::Message;
 use crate::rpc::{Request, Sender, Streaming};
+use crate::schema::Schema;
+use crate::schema::descriptor::FileDescriptorProto;
 use crate::status::{Code, Status};
 
 /// Which package of the reflection service to call: the two are the same on the wire.
@@ -83,4 +91,143 @@ impl ReflectionClient {
             )
         })
     }
+}
+
+/// The schema a server describes through reflection: the services it lists, and every file
+/// that defines one of them or is imported by one, as resolved descriptors.
+#[derive(Debug)]
+pub struct ServedSchema {
+    /// The full names of the services, as the server lists them.
+    pub services: Vec<String>,
+    /// The files, checked and indexed (a file is named once even when several services share it).
+    pub schema: Schema,
+}
+
+/// Asks the server at `channel` for its schema, as grpcurl does: `list_services`, then
+/// `file_containing_symbol` for each service, then `file_by_filename` for any import the
+/// server did not send along. `grpc.reflection.v1` first; `v1alpha` when the server answers
+/// UNIMPLEMENTED.
+///
+/// # Errors
+/// A failed call, an error response, a file that does not decode, or files that do not fit
+/// together (a missing import, a type that names nothing) as INTERNAL.
+pub async fn fetch_schema(channel: &Channel) -> Result<ServedSchema, Status> {
+    let mut session = match Session::open(channel, Version::V1).await {
+        Err(status) if status.code() == Code::Unimplemented => {
+            Session::open(channel, Version::V1Alpha).await
+        }
+        other => other,
+    }?;
+    let services = session.list_services().await?;
+    let mut files: HashMap<String, FileDescriptorProto> = HashMap::new();
+    let mut order = Vec::new();
+    for service in &services {
+        let found = session
+            .ask(MessageRequest::FileContainingSymbol(
+                service.as_str().into(),
+            ))
+            .await?;
+        add_files(found, &mut files, &mut order)?;
+    }
+    loop {
+        let missing: BTreeSet<String> = files
+            .values()
+            .flat_map(|f| f.dependency.iter().map(ToString::to_string))
+            .filter(|d| !files.contains_key(d))
+            .collect();
+        if missing.is_empty() {
+            break;
+        }
+        for name in missing {
+            let found = session
+                .ask(MessageRequest::FileByFilename(name.as_str().into()))
+                .await?;
+            add_files(found, &mut files, &mut order)?;
+            if !files.contains_key(&name) {
+                return Err(Status::internal(format!(
+                    "server reflection did not send {name}"
+                )));
+            }
+        }
+    }
+    let files = order
+        .into_iter()
+        .filter_map(|name| files.remove(&name))
+        .collect();
+    let schema = Schema::from_files(files).map_err(|error| {
+        Status::internal(format!(
+            "the server's reflection describes files that do not fit together: {error}"
+        ))
+    })?;
+    Ok(ServedSchema { services, schema })
+}
+
+/// One open `ServerReflectionInfo` call, asked one question at a time.
+struct Session {
+    requests: Sender<ServerReflectionRequest>,
+    responses: Streaming<ServerReflectionResponse>,
+}
+
+impl Session {
+    async fn open(channel: &Channel, version: Version) -> Result<Self, Status> {
+        let client = ReflectionClient::new(channel.clone(), version);
+        let (requests, responses) = client.server_reflection_info(Request::new(())).await?;
+        let mut session = Self {
+            requests,
+            responses,
+        };
+        // A server without this version answers UNIMPLEMENTED to the first question.
+        session.list_services().await?;
+        Ok(session)
+    }
+
+    async fn ask(&mut self, request: MessageRequest) -> Result<MessageResponse, Status> {
+        let request = ServerReflectionRequest {
+            host: "".into(),
+            message_request: Some(request),
+        };
+        let response =
+            ReflectionClient::ask(&mut self.requests, &mut self.responses, &request).await?;
+        match response.message_response {
+            Some(MessageResponse::ErrorResponse(error)) => Err(Status::new(
+                Code::from_i32(error.error_code),
+                error.error_message.to_string(),
+            )),
+            Some(response) => Ok(response),
+            None => Err(Status::internal("an empty reflection response")),
+        }
+    }
+
+    async fn list_services(&mut self) -> Result<Vec<String>, Status> {
+        match self.ask(MessageRequest::ListServices("*".into())).await? {
+            MessageResponse::ListServicesResponse(list) => {
+                Ok(list.service.iter().map(|s| s.name.to_string()).collect())
+            }
+            _ => Err(Status::internal(
+                "reflection answered list_services with something else",
+            )),
+        }
+    }
+}
+
+/// Adds the files of a `FileDescriptorResponse`, each once, in the order first seen.
+fn add_files(
+    response: MessageResponse,
+    files: &mut HashMap<String, FileDescriptorProto>,
+    order: &mut Vec<String>,
+) -> Result<(), Status> {
+    let MessageResponse::FileDescriptorResponse(found) = response else {
+        return Err(Status::internal("reflection answered with no file"));
+    };
+    for bytes in found.file_descriptor_proto {
+        let file = FileDescriptorProto::decode(bytes).map_err(|e| {
+            Status::internal(format!("reflection sent a file that does not decode: {e}"))
+        })?;
+        let name = file.name.as_deref().unwrap_or_default().to_owned();
+        if let Entry::Vacant(slot) = files.entry(name) {
+            order.push(slot.key().clone());
+            slot.insert(file);
+        }
+    }
+    Ok(())
 }

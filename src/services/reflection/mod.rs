@@ -40,7 +40,7 @@ mod client;
 mod messages;
 mod server;
 
-pub use client::{ReflectionClient, Version};
+pub use client::{ReflectionClient, ServedSchema, Version, fetch_schema};
 pub use messages::*;
 pub use server::{Reflection, register};
 
