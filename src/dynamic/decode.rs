@@ -49,9 +49,10 @@ pub(crate) fn merge(
         }
         let known = match info.field_index(number) {
             Some(index) => {
-                if message.fields.capacity() == 0 {
-                    // One allocation for the fields of a small message, instead of growing
-                    // 4, 8, ... (a large type's message rarely has them all set).
+                if message.fields.is_empty() {
+                    // Room for the fields of a small message at once, instead of growing 4,
+                    // 8, ... (none when they fit inline; a large type's message rarely has
+                    // them all set).
                     message.fields.reserve(info.fields.len().min(8));
                 }
                 merge_field(types, info, index, message, d, record)?

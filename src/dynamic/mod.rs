@@ -52,7 +52,7 @@ use crate::protobuf::{DecodeError, Decoder, EncodeBuf, Encoder};
 pub use types::{
     Cardinality, EnumId, EnumInfo, FieldInfo, Kind, MessageId, MessageInfo, Types, TypesError,
 };
-pub use value::{MapKey, MessageValue, Value};
+pub use value::{INLINE_FIELDS, MapKey, MessageValue, Value};
 
 /// A message type of a [`Types`]: the shared index, and which message of it.
 #[derive(Clone)]

@@ -3,10 +3,14 @@
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
+use smallvec::SmallVec;
 
 use crate::protobuf::Text;
 
 use super::types::{Cardinality, FieldInfo, Kind, MessageInfo};
+
+/// How many fields a [`MessageValue`] holds without a separate allocation.
+pub const INLINE_FIELDS: usize = 2;
 
 /// One value of a field: a scalar, a message, or (for a repeated or map field) all of them.
 #[derive(Debug, Clone, PartialEq)]
@@ -166,11 +170,12 @@ impl Value {
 ///
 /// Fields are kept in a short list sorted by their index in [`MessageInfo::fields`] (which is
 /// field-number order), not in a table of every field: most messages set few of the fields
-/// their type declares.
+/// their type declares. The first [`INLINE_FIELDS`] are held in the value itself, so that a
+/// small message (a `HelloRequest`) is decoded without allocating for its fields.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MessageValue {
     /// `(field index, value)`, sorted by index, each index once.
-    pub(crate) fields: Vec<(u32, Value)>,
+    pub(crate) fields: SmallVec<[(u32, Value); INLINE_FIELDS]>,
     /// Unknown fields: whole records (key and value), in the order they arrived.
     pub(crate) unknown: Vec<u8>,
 }
@@ -226,7 +231,7 @@ impl MessageValue {
             return;
         };
         self.fields
-            .retain(|&(i, _)| i == index || info.fields[i as usize].oneof != Some(oneof));
+            .retain(|(i, _)| *i == index || info.fields[*i as usize].oneof != Some(oneof));
     }
 
     /// Every field that is set: `(index in MessageInfo::fields, value)`, in field-number order.

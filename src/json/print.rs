@@ -9,7 +9,7 @@
 //! Go's `strconv.FormatFloat(f, 'g', -1, bits)` (grpcurl again): plain decimals for exponents
 //! -4 to 5 (`0.0001`, `123456`), else `1e+06`, `1.5e-07`.
 
-use std::fmt::{LowerExp, Write};
+use std::fmt::Write;
 use std::sync::Arc;
 
 use base64::Engine;
@@ -396,8 +396,55 @@ const fn escape_table(go: bool) -> [bool; 256] {
     table
 }
 
+/// The shortest decimal digits of finite `value` in `scratch` as a mantissa `-d.ddd` (one
+/// digit before the point, none after when there is only one), and the decimal exponent:
+/// `92.5` is `9.25` and 1, `1e-7` is `1` and -7, `-0.0` is `-0` and 0.
+fn shortest<F: ryu::Float>(value: F, scratch: &mut String) -> i32 {
+    let mut buffer = ryu::Buffer::new();
+    // ryu writes `123.0`, `0.001`, `1.5e-7` or `1e21`.
+    let text = buffer.format_finite(value);
+    let (negative, text) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (decimal, exponent) = text.split_once('e').unwrap_or((text, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let (whole, fraction) = decimal.split_once('.').unwrap_or((decimal, ""));
+    // The digits, and where the point is among them: `whole.fraction` × 10^exponent.
+    let digits = whole.bytes().chain(fraction.bytes());
+    let mut point = i32::try_from(whole.len()).unwrap_or(0) + exponent;
+    scratch.clear();
+    if negative {
+        scratch.push('-');
+    }
+    let mut significant = 0;
+    for digit in digits {
+        if significant == 0 && digit == b'0' {
+            // A leading zero moves the point.
+            point -= 1;
+            continue;
+        }
+        scratch.push(char::from(digit));
+        significant += 1;
+        if significant == 1 {
+            scratch.push('.');
+        }
+    }
+    while scratch.ends_with('0') {
+        scratch.pop();
+    }
+    if scratch.ends_with('.') {
+        scratch.pop();
+    }
+    if significant == 0 {
+        scratch.push('0');
+        return 0;
+    }
+    point - 1
+}
+
 /// A finite float in Go's `'g'` form with the shortest digits; the three others as strings.
-fn float<F: LowerExp>(
+fn float<F: ryu::Float>(
     out: &mut String,
     scratch: &mut String,
     value: F,
@@ -417,11 +464,10 @@ fn float<F: LowerExp>(
         });
         return;
     }
-    // One formatting pass: the shortest digits in exponent form (`-1.2345e6`), then laid out.
-    scratch.clear();
-    let _ = write!(scratch, "{value:e}");
-    let (mantissa, exponent) = scratch.split_once('e').unwrap_or((scratch.as_str(), "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
+    // One formatting pass (ryu: the shortest digits that read back exactly), brought to the
+    // exponent form `-1.2345`, 6, then laid out.
+    let exponent = shortest(value, scratch);
+    let mantissa = scratch.as_str();
     if !(-4..6).contains(&exponent) {
         let sign = if exponent < 0 { '-' } else { '+' };
         let _ = write!(out, "{mantissa}e{sign}{:02}", exponent.unsigned_abs());
@@ -465,4 +511,76 @@ fn key_string(key: &MapKey) -> String {
 
 fn mismatch() -> JsonError {
     JsonError::new("the value does not fit the field's type")
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::shortest;
+
+    /// The mantissa and exponent core's `{:e}` writes (shortest digits too): the reference.
+    fn reference(text: &str) -> (String, i32) {
+        let (mantissa, exponent) = text.split_once('e').unwrap();
+        (mantissa.to_owned(), exponent.parse().unwrap())
+    }
+
+    #[test]
+    fn shortest_digits_of_telling_values() {
+        for (value, mantissa, exponent) in [
+            (92.5, "9.25", 1),
+            (1e-7, "1", -7),
+            (-0.0, "-0", 0),
+            (0.0, "0", 0),
+            (100.0, "1", 2),
+            (1e21, "1", 21),
+            (0.1, "1", -1),
+            (f64::MAX, "1.7976931348623157", 308),
+            (5e-324, "5", -324),
+        ] {
+            let mut scratch = String::new();
+            let e = shortest(value, &mut scratch);
+            assert_eq!((scratch.as_str(), e), (mantissa, exponent), "{value}");
+        }
+    }
+
+    /// As short as core's digits, and reading back to the same value (where two shortest
+    /// digit strings are equally near, the two may choose differently: both read back).
+    fn check<
+        F: ryu::Float + std::fmt::LowerExp + std::str::FromStr + PartialEq + std::fmt::Debug,
+    >(
+        value: F,
+    ) -> Result<(), TestCaseError> {
+        let mut scratch = String::new();
+        let exponent = shortest(value, &mut scratch);
+        let (core, core_exponent) = reference(&format!("{value:e}"));
+        prop_assert_eq!(
+            scratch.len(),
+            core.len(),
+            "{:?}: {} vs {}",
+            value,
+            scratch,
+            core
+        );
+        prop_assert_eq!(exponent, core_exponent);
+        let back: F = format!("{scratch}e{exponent}")
+            .parse()
+            .map_err(|_| TestCaseError::fail("does not parse"))?;
+        prop_assert_eq!(back, value);
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn shortest_digits_read_back(bits in any::<u64>(), bits32 in any::<u32>()) {
+            let value = f64::from_bits(bits);
+            if value.is_finite() {
+                check(value)?;
+            }
+            let value = f32::from_bits(bits32);
+            if value.is_finite() {
+                check(value)?;
+            }
+        }
+    }
 }
