@@ -48,6 +48,7 @@
 //! assert_eq!(error.to_string(), r#"field "amount": expected a number, got "lots""#);
 //! ```
 
+mod float;
 mod parse;
 mod print;
 mod repeated;
