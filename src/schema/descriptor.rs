@@ -206,28 +206,9 @@ impl Message for ReservedRange {
 }
 
 /// `DescriptorProto.ExtensionRange`: `extensions 100 to 199;` is `start = 1` (100), `end = 2`
-/// (200, exclusive). Its options (field 3) are skipped.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ExtensionRange {
-    /// `start = 1`, inclusive.
-    pub start: Option<i32>,
-    /// `end = 2`, exclusive.
-    pub end: Option<i32>,
-}
-
-impl Message for ExtensionRange {
-    fn encode_fields<S: FieldSink>(&self, s: &mut S) {
-        s.optional::<Int32>(1, self.start.as_ref());
-        s.optional::<Int32>(2, self.end.as_ref());
-    }
-    fn merge_field(&mut self, number: u32, d: &mut Decoder<'_>) -> Result<(), DecodeError> {
-        match number {
-            1 => d.optional::<Int32>(&mut self.start),
-            2 => d.optional::<Int32>(&mut self.end),
-            _ => d.skip(),
-        }
-    }
-}
+/// (200, exclusive): the same two fields as a message's [`ReservedRange`] (its options, field 3,
+/// are skipped).
+pub type ExtensionRange = ReservedRange;
 
 /// `FieldDescriptorProto.Label`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
