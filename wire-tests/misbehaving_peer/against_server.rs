@@ -423,3 +423,47 @@ async fn silent_connection_is_closed_after_the_handshake_timeout() {
         .await;
     assert_eq!(unary_reply(&answer), "hi late");
 }
+
+// ===== Request input echoed in a status =====
+
+/// The size of a header list as `SETTINGS_MAX_HEADER_LIST_SIZE` counts it (RFC 9113 §6.5.2):
+/// each field's name and value, plus 32.
+fn header_list_size(headers: &http::HeaderMap) -> usize {
+    headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 32)
+        .sum()
+}
+
+/// GetUser with a 1 MB `user_id` is NOT_FOUND, and the message that quotes the id is cut to
+/// `MAX_STATUS_MESSAGE_LEN`: the trailers fit in a 16 KiB header list, the default peers accept.
+/// A non-ASCII id, three times larger once percent-encoded, is cut the same way.
+#[tokio::test]
+async fn a_huge_user_id_is_not_echoed_whole() {
+    use h2grpc::services::users::{GET_USER, GetUserRequest, UserService};
+    use h2grpc::status::{MAX_STATUS_MESSAGE_LEN, TRUNCATION_MARKER};
+
+    let server = TestServer::start(UserService::in_memory().register(Server::new())).await;
+    let raw = RawClient::connect(server.addr).await;
+    for (character, name) in [("u", "ASCII"), ("é", "non-ASCII")] {
+        let user_id = character.repeat((1 << 20) / character.len());
+        let request = GetUserRequest {
+            user_id: user_id.into(),
+        };
+        let answer = raw
+            .call(raw.request(GET_USER), framed_message(&request))
+            .await;
+        assert_eq!(answer.grpc_status(), Some(Code::NotFound), "{name}");
+        let headers = answer.status_headers().unwrap();
+        let wire = headers["grpc-message"].len();
+        assert!(wire <= MAX_STATUS_MESSAGE_LEN, "{name}: {wire} bytes");
+        let message = answer.grpc_message();
+        assert!(
+            message.starts_with(&format!("User '{character}{character}")),
+            "{name}: {message}"
+        );
+        assert!(message.ends_with(TRUNCATION_MARKER), "{name}: {message}");
+        let size = header_list_size(headers);
+        assert!(size <= 16 * 1024, "{name}: a header list of {size} bytes");
+    }
+}
