@@ -107,12 +107,16 @@ impl Dispatch for Router {
 /// DEADLINE_EXCEEDED if the call's `grpc-timeout` has passed since its headers `arrived`: the
 /// handler would start with no time left, so it does not start at all.
 ///
-/// [PROTOCOL-HTTP2.md, "Requests"](https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#requests)
-/// defines **Timeout** (`grpc-timeout`) as how long the client is prepared to wait, relative to
-/// the request; grpc-go sends `0n` for a deadline that is already gone. A handler run past its
-/// deadline can still act (create a user, move money) for a client that has given up, and its
-/// answer would be dropped for DEADLINE_EXCEEDED anyway. `1n` has passed by the time the headers
-/// are parsed and the route found, so it never reaches a handler either.
+/// From [PROTOCOL-HTTP2.md, "Requests"](https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#requests):
+///
+/// > * **Timeout** → "grpc-timeout" TimeoutValue TimeoutUnit
+/// >
+/// > If **Timeout** is omitted a server should assume an infinite timeout.
+///
+/// The value is relative, so the server's own clock for it starts when the headers arrive
+/// ([`crate::timeout`]). grpc-go sends `0n` for a deadline that is already gone, and `1n` has
+/// passed by the time the headers are checked and the route found. A handler started then would
+/// act (create a user, move money) for a client that has already given up on the answer.
 fn expired_on_arrival(timeout: Option<Duration>, arrived: Instant) -> Option<Status> {
     let timeout = timeout?;
     (arrived.elapsed() >= timeout).then(|| {
