@@ -48,6 +48,15 @@
 //! `grpc-status-details-bin` that is not base64 is dropped with a `debug` log. *Here we differ from
 //! tonic too*, which panics on it.
 //!
+//! # Bounding the message
+//!
+//! A handler often quotes its input in a message (`User '…' not found`), and that input may be
+//! megabytes. The grammar puts no bound on Status-Message, but a peer does: a header block over
+//! its `SETTINGS_MAX_HEADER_LIST_SIZE` (16 KiB for most) is refused. So the message a status puts
+//! on the wire is at most [`MAX_STATUS_MESSAGE_LEN`] bytes once percent-encoded, cut between two
+//! characters and ended with [`TRUNCATION_MARKER`] when longer ([`encode_message`]). Every
+//! status goes through [`Status::add_to_headers`], so every service is bounded the same way.
+//!
 //! # When there is no `grpc-status`
 //!
 //! > Implementations must synthesize a **Status** & **Status-Message** to propagate to the
