@@ -48,6 +48,15 @@
 //! `grpc-status-details-bin` that is not base64 is dropped with a `debug` log. *Here we differ from
 //! tonic too*, which panics on it.
 //!
+//! # Bounding the message
+//!
+//! A handler often quotes its input in a message (`User '…' not found`), and that input may be
+//! megabytes. The grammar puts no bound on Status-Message, but a peer does: a header block over
+//! its `SETTINGS_MAX_HEADER_LIST_SIZE` (16 KiB for most) is refused. So the message a status puts
+//! on the wire is at most [`MAX_STATUS_MESSAGE_LEN`] bytes once percent-encoded, cut between two
+//! characters and ended with [`TRUNCATION_MARKER`] when longer ([`encode_message`]). Every
+//! status goes through [`Status::add_to_headers`], so every service is bounded the same way.
+//!
 //! # When there is no `grpc-status`
 //!
 //! > Implementations must synthesize a **Status** & **Status-Message** to propagate to the
@@ -479,6 +488,10 @@ impl Status {
     /// response): the metadata first, then `grpc-status`, then `grpc-message` if the message is
     /// not empty, then `grpc-status-details-bin` if there are details.
     ///
+    /// `grpc-message` is at most [`MAX_STATUS_MESSAGE_LEN`] bytes: a longer message is cut on a
+    /// character boundary and ends with [`TRUNCATION_MARKER`] ([`encode_message`]). The status
+    /// itself keeps its whole message.
+    ///
     /// The three `grpc-` headers replace any value `headers` already has for them. An empty
     /// message is left out, as tonic does (grpc-go always sends it); "[Status-Message]" is
     /// optional in the grammar and a receiver reads its absence as "".
@@ -509,7 +522,7 @@ impl Status {
         }
         headers.insert(STATUS_NAME, HeaderValue::from_static(inner.code.number()));
         if !inner.message.is_empty() {
-            let encoded = HeaderValue::try_from(percent_encode(&inner.message))
+            let encoded = HeaderValue::try_from(encode_message(&inner.message))
                 .expect("percent_encode only writes %x20-%x7E, a valid header value");
             headers.insert(MESSAGE_NAME, encoded);
         }
@@ -580,6 +593,68 @@ impl fmt::Display for Status {
 impl std::error::Error for Status {}
 
 // ===== grpc-message =====
+
+/// The most bytes of `grpc-message` a status puts on the wire, counted after percent-encoding:
+/// 1 KiB.
+///
+/// Handlers build messages from request input (`User '…' not found`), and a request may be as
+/// large as the message limit, 4 MiB. Echoed whole, such a message would make a trailer block of
+/// megabytes, far over the 16 KiB header lists peers accept by default
+/// (`SETTINGS_MAX_HEADER_LIST_SIZE`, [RFC 9113 §6.5.2](https://www.rfc-editor.org/rfc/rfc9113#section-6.5.2)),
+/// and percent-encoding triples every non-ASCII byte. A message is for humans: 1 KiB says what
+/// went wrong and leaves most of a 16 KiB header list to the trailing metadata.
+pub const MAX_STATUS_MESSAGE_LEN: usize = 1024;
+
+/// What ends a `grpc-message` cut to [`MAX_STATUS_MESSAGE_LEN`]. Printable ASCII, so it is the
+/// same on the wire as decoded.
+pub const TRUNCATION_MARKER: &str = " [truncated]";
+
+/// The `grpc-message` value for `message`: [`percent_encode`]d, and at most
+/// [`MAX_STATUS_MESSAGE_LEN`] bytes.
+///
+/// A message whose encoding fits is encoded whole. A longer one keeps the longest prefix, cut
+/// between two characters (never inside one, nor inside a `%XX`), whose encoding leaves room for
+/// [`TRUNCATION_MARKER`], which follows it. The receiver decodes a valid UTF-8 message that
+/// ends in the marker.
+///
+/// ```
+/// use h2grpc::status::{MAX_STATUS_MESSAGE_LEN, TRUNCATION_MARKER, encode_message, percent_decode};
+///
+/// assert_eq!(encode_message("no user ☺"), "no user %E2%98%BA");
+///
+/// let echoed = format!("User '{}' not found", "é".repeat(1_000_000));
+/// let wire = encode_message(&echoed);
+/// assert!(wire.len() <= MAX_STATUS_MESSAGE_LEN);
+/// let read = percent_decode(wire.as_bytes());
+/// assert!(read.starts_with("User 'éé"));
+/// assert!(read.ends_with(TRUNCATION_MARKER));
+/// ```
+pub fn encode_message(message: &str) -> String {
+    let bytes = message.as_bytes();
+    let escaped = bytes.iter().filter(|&&byte| !is_unencoded(byte)).count();
+    if bytes.len() + 2 * escaped <= MAX_STATUS_MESSAGE_LEN {
+        return percent_encode(message);
+    }
+    let budget = MAX_STATUS_MESSAGE_LEN - TRUNCATION_MARKER.len();
+    let mut used = 0;
+    let mut cut = 0;
+    for (index, character) in message.char_indices() {
+        let mut buffer = [0; 4];
+        let width: usize = character
+            .encode_utf8(&mut buffer)
+            .bytes()
+            .map(|byte| if is_unencoded(byte) { 1 } else { 3 })
+            .sum();
+        if used + width > budget {
+            break;
+        }
+        used += width;
+        cut = index + character.len_utf8();
+    }
+    let mut encoded = percent_encode(&message[..cut]);
+    encoded.push_str(TRUNCATION_MARKER);
+    encoded
+}
 
 /// Percent-encodes a message for `grpc-message`: its UTF-8 bytes in `%x20-%x24 / %x26-%x7E`
 /// (space and printable ASCII except `%`) stay as they are, every other byte becomes `%XX` with
@@ -859,6 +934,84 @@ mod tests {
         assert_eq!(percent_encode(""), "");
     }
 
+    /// The length of `message` once percent-encoded.
+    fn encoded_len(message: &str) -> usize {
+        percent_encode(message).len()
+    }
+
+    #[test]
+    fn message_exactly_at_the_cap_is_whole() {
+        let message = "a".repeat(MAX_STATUS_MESSAGE_LEN);
+        assert_eq!(encode_message(&message), message);
+        // 1015 ASCII bytes and a ☺ (9 bytes encoded): exactly 1024 on the wire.
+        let message = format!("{}☺", "a".repeat(MAX_STATUS_MESSAGE_LEN - 9));
+        assert_eq!(encoded_len(&message), MAX_STATUS_MESSAGE_LEN);
+        assert_eq!(encode_message(&message), percent_encode(&message));
+    }
+
+    #[test]
+    fn one_byte_over_the_cap_is_truncated() {
+        let message = "a".repeat(MAX_STATUS_MESSAGE_LEN + 1);
+        let wire = encode_message(&message);
+        assert_eq!(wire.len(), MAX_STATUS_MESSAGE_LEN);
+        let kept = MAX_STATUS_MESSAGE_LEN - TRUNCATION_MARKER.len();
+        assert_eq!(wire, format!("{}{TRUNCATION_MARKER}", "a".repeat(kept)));
+    }
+
+    #[test]
+    fn a_character_straddling_the_cap_is_dropped_whole() {
+        let kept = MAX_STATUS_MESSAGE_LEN - TRUNCATION_MARKER.len();
+        let more = "b".repeat(100);
+        // ☺ is 3 bytes, 9 once encoded: after kept - 5 bytes it would end 4 past the budget.
+        let message = format!("{}☺{more}", "a".repeat(kept - 5));
+        let wire = encode_message(&message);
+        assert_eq!(wire, format!("{}{TRUNCATION_MARKER}", "a".repeat(kept - 5)));
+        let read = percent_decode(wire.as_bytes());
+        assert!(!read.contains('\u{FFFD}'), "{read}");
+        // With room for exactly the ☺, it stays, and the marker ends the value at the cap.
+        let message = format!("{}☺{more}", "a".repeat(kept - 9));
+        let wire = encode_message(&message);
+        assert_eq!(wire.len(), MAX_STATUS_MESSAGE_LEN);
+        assert!(
+            wire.ends_with(&format!("a%E2%98%BA{TRUNCATION_MARKER}")),
+            "{wire}"
+        );
+    }
+
+    #[test]
+    fn the_cap_counts_encoded_bytes() {
+        // 400 é are 800 bytes of UTF-8, under the cap, but 2400 bytes encoded.
+        let message = "é".repeat(400);
+        assert!(message.len() < MAX_STATUS_MESSAGE_LEN);
+        let wire = encode_message(&message);
+        assert!(wire.len() <= MAX_STATUS_MESSAGE_LEN, "{}", wire.len());
+        // Each é is `%C3%A9`, 6 bytes: as many as fit before the marker.
+        let kept = (MAX_STATUS_MESSAGE_LEN - TRUNCATION_MARKER.len()) / 6;
+        assert_eq!(
+            percent_decode(wire.as_bytes()),
+            format!("{}{TRUNCATION_MARKER}", "é".repeat(kept))
+        );
+        // `%` is escaped too: 3 bytes each.
+        let wire = encode_message(&"%".repeat(MAX_STATUS_MESSAGE_LEN));
+        assert!(wire.len() <= MAX_STATUS_MESSAGE_LEN);
+        assert!(wire.starts_with("%25%25"), "{wire}");
+    }
+
+    #[test]
+    fn trailers_carry_the_capped_message() {
+        let status = Status::not_found(format!("User '{}' not found", "x".repeat(1 << 20)));
+        let mut trailers = HeaderMap::new();
+        status.add_to_headers(&mut trailers);
+        let wire = trailers[GRPC_MESSAGE].as_bytes();
+        assert_eq!(wire.len(), MAX_STATUS_MESSAGE_LEN);
+        let read = Status::from_headers(&trailers).unwrap();
+        assert_eq!(read.code(), Code::NotFound);
+        assert!(read.message().starts_with("User 'xxx"));
+        assert!(read.message().ends_with(TRUNCATION_MARKER));
+        // The status itself is unchanged.
+        assert_eq!(status.message().len(), (1 << 20) + 17);
+    }
+
     #[test]
     fn lenient_decoding_keeps_the_text() {
         assert_eq!(percent_decode(b"%"), "%");
@@ -1006,6 +1159,20 @@ mod tests {
         }
 
         #[test]
+        fn capped_message_is_a_prefix_and_valid(message in "\\PC{0,600}") {
+            let wire = encode_message(&message);
+            prop_assert!(wire.len() <= MAX_STATUS_MESSAGE_LEN);
+            prop_assert!(HeaderValue::from_str(&wire).is_ok());
+            let read = percent_decode(wire.as_bytes());
+            match read.strip_suffix(TRUNCATION_MARKER) {
+                Some(prefix) if wire.len() < percent_encode(&message).len() => {
+                    prop_assert!(message.starts_with(prefix));
+                }
+                _ => prop_assert_eq!(read, message),
+            }
+        }
+
+        #[test]
         fn percent_decode_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
             let _ = percent_decode(&bytes);
         }
@@ -1015,8 +1182,9 @@ mod tests {
             let _ = Code::parse(&bytes);
         }
 
+        // At most 80 characters, 960 bytes encoded: under MAX_STATUS_MESSAGE_LEN, so whole.
         #[test]
-        fn status_round_trips_through_headers(code in 0i32..=16, message in any::<String>(),
+        fn status_round_trips_through_headers(code in 0i32..=16, message in "\\PC{0,80}",
                                               details in proptest::collection::vec(any::<u8>(), 0..32)) {
             let status = Status::new(Code::from_i32(code), message).with_details(Bytes::from(details));
             let mut headers = HeaderMap::new();

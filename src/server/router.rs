@@ -4,6 +4,9 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 use std::task::Context;
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use super::Limits;
 use super::handler::Handler;
@@ -11,7 +14,7 @@ use crate::call::MethodPath;
 use crate::call::server::{recv_request_headers, trailers_only, unimplemented};
 use crate::compression::{Encoding, EncodingSet};
 use crate::metadata::Metadata;
-use crate::status::Status;
+use crate::status::{Code, Status};
 use crate::transport::server::{BoxFuture, Dispatch, ServerStream};
 
 /// A request interceptor: sees the method path and the request metadata before the handler
@@ -70,6 +73,8 @@ impl Dispatch for Router {
         mut stream: ServerStream,
         cx: &mut Context<'_>,
     ) -> Option<BoxFuture<()>> {
+        // The call's clock starts when its headers arrive, before any check below.
+        let arrived = Instant::now();
         let head = match recv_request_headers(request, self.accept_encodings, self.send_encoding) {
             Ok(head) => head,
             Err(rejection) => {
@@ -91,6 +96,52 @@ impl Dispatch for Router {
                 return None;
             }
         }
+        if let Some(status) = expired_on_arrival(head.timeout, arrived) {
+            stream.send_headers_only(trailers_only(&status));
+            return None;
+        }
         handler.clone().call(head, stream, self.limits, cx)
+    }
+}
+
+/// DEADLINE_EXCEEDED if the call's `grpc-timeout` has passed since its headers `arrived`: the
+/// handler would start with no time left, so it does not start at all.
+///
+/// From [PROTOCOL-HTTP2.md, "Requests"](https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#requests):
+///
+/// > * **Timeout** → "grpc-timeout" TimeoutValue TimeoutUnit
+/// >
+/// > If **Timeout** is omitted a server should assume an infinite timeout.
+///
+/// The value is relative, so the server's own clock for it starts when the headers arrive
+/// ([`crate::timeout`]). grpc-go sends `0n` for a deadline that is already gone, and `1n` has
+/// passed by the time the headers are checked and the route found. A handler started then would
+/// act (create a user, move money) for a client that has already given up on the answer.
+fn expired_on_arrival(timeout: Option<Duration>, arrived: Instant) -> Option<Status> {
+    let timeout = timeout?;
+    (arrived.elapsed() >= timeout).then(|| {
+        Status::new(
+            Code::DeadlineExceeded,
+            format!("deadline exceeded (grpc-timeout {timeout:?}) before the handler started"),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expired_before_the_handler() {
+        let arrived = Instant::now();
+        assert_eq!(expired_on_arrival(None, arrived), None);
+        let status = expired_on_arrival(Some(Duration::ZERO), arrived).unwrap();
+        assert_eq!(status.code(), Code::DeadlineExceeded);
+        let long_ago = Instant::now() - Duration::from_millis(5);
+        assert!(expired_on_arrival(Some(Duration::from_millis(1)), long_ago).is_some());
+        assert_eq!(
+            expired_on_arrival(Some(Duration::from_secs(60)), arrived),
+            None
+        );
     }
 }

@@ -423,3 +423,106 @@ async fn silent_connection_is_closed_after_the_handshake_timeout() {
         .await;
     assert_eq!(unary_reply(&answer), "hi late");
 }
+
+// ===== Request input echoed in a status =====
+
+/// The size of a header list as `SETTINGS_MAX_HEADER_LIST_SIZE` counts it (RFC 9113 §6.5.2):
+/// each field's name and value, plus 32.
+fn header_list_size(headers: &http::HeaderMap) -> usize {
+    headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 32)
+        .sum()
+}
+
+/// GetUser with a 1 MB `user_id` is NOT_FOUND, and the message that quotes the id is cut to
+/// `MAX_STATUS_MESSAGE_LEN`: the trailers fit in a 16 KiB header list, the default peers accept.
+/// A non-ASCII id, three times larger once percent-encoded, is cut the same way.
+#[tokio::test]
+async fn a_huge_user_id_is_not_echoed_whole() {
+    use h2grpc::services::users::{GET_USER, GetUserRequest, UserService};
+    use h2grpc::status::{MAX_STATUS_MESSAGE_LEN, TRUNCATION_MARKER};
+
+    let server = TestServer::start(UserService::in_memory().register(Server::new())).await;
+    let raw = RawClient::connect(server.addr).await;
+    for (character, name) in [("u", "ASCII"), ("é", "non-ASCII")] {
+        let user_id = character.repeat((1 << 20) / character.len());
+        let request = GetUserRequest {
+            user_id: user_id.into(),
+        };
+        let answer = raw
+            .call(raw.request(GET_USER), framed_message(&request))
+            .await;
+        assert_eq!(answer.grpc_status(), Some(Code::NotFound), "{name}");
+        let headers = answer.status_headers().unwrap();
+        let wire = headers["grpc-message"].len();
+        assert!(wire <= MAX_STATUS_MESSAGE_LEN, "{name}: {wire} bytes");
+        let message = answer.grpc_message();
+        assert!(
+            message.starts_with(&format!("User '{character}{character}")),
+            "{name}: {message}"
+        );
+        assert!(message.ends_with(TRUNCATION_MARKER), "{name}: {message}");
+        let size = header_list_size(headers);
+        assert!(size <= 16 * 1024, "{name}: a header list of {size} bytes");
+    }
+}
+
+// ===== A deadline already passed on arrival =====
+
+/// `grpc-timeout: 1n` has passed before any handler could start: SayHello answers
+/// DEADLINE_EXCEEDED, Trailers-Only, and `0n` too (what grpc-go sends for a spent deadline).
+#[tokio::test]
+async fn a_deadline_spent_on_arrival_is_deadline_exceeded() {
+    let server = TestServer::start(h2grpc::services::hello::register(Server::new())).await;
+    let raw = RawClient::connect(server.addr).await;
+    for timeout in ["1n", "0n"] {
+        let mut request = raw.request("/hello.Greeter/SayHello");
+        request
+            .headers_mut()
+            .insert("grpc-timeout", HeaderValue::from_static(timeout));
+        let answer = raw.call(request, framed_message(&hello("late"))).await;
+        let message = answer.assert_trailers_only(200, Code::DeadlineExceeded);
+        assert!(message.contains("before the handler started"), "{message}");
+    }
+    // The control: a deadline with time left runs the handler.
+    let mut request = raw.request("/hello.Greeter/SayHello");
+    request
+        .headers_mut()
+        .insert("grpc-timeout", HeaderValue::from_static("10S"));
+    let answer = raw.call(request, framed_message(&hello("early"))).await;
+    assert_eq!(answer.grpc_status(), Some(Code::Ok), "{answer:#?}");
+}
+
+/// The handler does not run: CreateUser with `grpc-timeout: 1n` creates no user. The same
+/// request with time left does.
+#[tokio::test]
+async fn a_handler_never_runs_past_its_deadline() {
+    use h2grpc::services::users::{CREATE_USER, CreateUserRequest, UserService};
+
+    let service = UserService::in_memory();
+    let store = service.store().clone();
+    let server = TestServer::start(service.register(Server::new())).await;
+    let raw = RawClient::connect(server.addr).await;
+    let create = CreateUserRequest {
+        name: "Ada".into(),
+        email: "ada@example.com".into(),
+        age: 36,
+    };
+
+    let mut request = raw.request(CREATE_USER);
+    request
+        .headers_mut()
+        .insert("grpc-timeout", HeaderValue::from_static("1n"));
+    let answer = raw.call(request, framed_message(&create)).await;
+    answer.assert_trailers_only(200, Code::DeadlineExceeded);
+    assert!(store.list(10).is_empty(), "{:?}", store.list(10));
+
+    let mut request = raw.request(CREATE_USER);
+    request
+        .headers_mut()
+        .insert("grpc-timeout", HeaderValue::from_static("10S"));
+    let answer = raw.call(request, framed_message(&create)).await;
+    assert_eq!(answer.grpc_status(), Some(Code::Ok), "{answer:#?}");
+    assert_eq!(store.list(10).len(), 1);
+}
