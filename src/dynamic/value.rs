@@ -200,19 +200,31 @@ impl MessageValue {
         let at = match self.position(index) {
             Ok(at) => at,
             Err(at) => {
-                self.fields.insert(at, (index, make()));
+                self.add(at, index, make());
                 at
             }
         };
         &mut self.fields[at].1
     }
 
+    /// Adds a field at position `at` of the list: a push when it is the last (fields mostly
+    /// arrive in number order), which moves nothing.
+    #[inline]
+    fn add(&mut self, at: usize, index: u32, value: Value) {
+        if at == self.fields.len() {
+            self.fields.push((index, value));
+        } else {
+            self.fields.insert(at, (index, value));
+        }
+    }
+
     /// Sets the field at `index` (without checking the value's type: see
     /// [`DynamicMessage::set`](super::DynamicMessage::set)).
+    #[inline]
     pub(crate) fn put(&mut self, index: u32, value: Value) {
         match self.position(index) {
             Ok(at) => self.fields[at].1 = value,
-            Err(at) => self.fields.insert(at, (index, value)),
+            Err(at) => self.add(at, index, value),
         }
     }
 
