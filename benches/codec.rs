@@ -17,10 +17,14 @@ use std::hint::black_box;
 
 use bytes::Bytes;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
+
+#[path = "interleave.rs"]
+mod interleave;
 use h2grpc::protobuf::{DecodeError, Decoder, FieldSink, Message};
 use h2grpc::services::finance::ConvertRequest;
 use h2grpc::services::hello::HelloRequest;
 use h2grpc::services::users::{BulkCreateResponse, User};
+use interleave::alternate;
 
 // ===== prost mirrors (derive macros, no protoc) =====
 
@@ -358,46 +362,6 @@ fn interleave<O: Message, P: prost::Message + Default>(name: &str, ours: &O) {
          encode_buf {b_ours:7.1} {b_theirs:7.1} ns {b_ratio:5.2}x   \
          decode {d_ours:7.1} {d_theirs:7.1} ns {d_ratio:5.2}x"
     );
-}
-
-/// Medians of `ours` and `theirs` per call, and the median of the rounds' ratios (theirs / ours:
-/// above 1, h2grpc is faster).
-fn alternate(mut ours: impl FnMut(), mut theirs: impl FnMut()) -> (f64, f64, f64) {
-    use std::time::Instant;
-    const ROUNDS: usize = 2_000;
-    let batch = |f: &mut dyn FnMut(), n: u32| {
-        let start = Instant::now();
-        for _ in 0..n {
-            f();
-        }
-        start.elapsed().as_secs_f64() * 1e9 / f64::from(n)
-    };
-    // A batch of about 20 µs.
-    let start = Instant::now();
-    for _ in 0..1_000 {
-        ours();
-    }
-    let probe = start.elapsed().as_nanos().max(1_000) / 1_000;
-    let n = u32::try_from(20_000 / probe).unwrap_or(1).clamp(1, 100_000);
-    let (mut a, mut b, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-    for round in 0..ROUNDS {
-        let (x, y) = if round % 2 == 0 {
-            let x = batch(&mut ours, n);
-            (x, batch(&mut theirs, n))
-        } else {
-            let y = batch(&mut theirs, n);
-            (batch(&mut ours, n), y)
-        };
-        a.push(x);
-        b.push(y);
-        ratios.push(y / x);
-    }
-    (median(a), median(b), median(ratios))
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 criterion_group!(benches, codec);

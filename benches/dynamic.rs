@@ -15,6 +15,10 @@
 //!
 //! Decoding borrows the received buffer on both sides; each iteration clones the message type
 //! (an `Arc` on both sides), since that is what a caller hands to `decode`.
+//!
+//! `H2GRPC_INTERLEAVE=1 cargo bench --bench dynamic` times each operation in alternation
+//! instead (batches of ~20 µs of each side in turn, 2,000 rounds): the ratios to trust on a VM
+//! whose speed drifts.
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -22,11 +26,15 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use criterion::{BenchmarkId, Criterion, criterion_group};
+
+#[path = "interleave.rs"]
+mod interleave;
 use h2grpc::dynamic::{DynamicMessage, MessageType, Types};
 use h2grpc::json::{self, ParseOptions, PrintOptions};
 use h2grpc::protobuf::Message as _;
 use h2grpc::schema::Schema;
 use h2grpc::schema::descriptor::FileDescriptorSet;
+use interleave::alternate;
 use prost::Message as _;
 use prost_reflect::{DescriptorPool, MessageDescriptor};
 
@@ -195,33 +203,123 @@ fn every_field(types: &Arc<Types>, name: &str, depth: usize) -> serde_json::Valu
     J::Object(object)
 }
 
-fn dynamic(c: &mut Criterion) {
-    let cases = cases();
-    for case in &cases {
-        let ours = json::from_str(&case.ours, &case.json, &ParseOptions::default())
-            .unwrap_or_else(|e| panic!("{}: {e}", case.label));
-        let bytes = Bytes::from(ours.encode_to_vec());
-        let theirs =
-            prost_reflect::DynamicMessage::decode(case.theirs.clone(), &bytes[..]).unwrap();
-        // The same message on both sides, field for field, before anything is timed.
-        let ours_again = DynamicMessage::decode(&case.ours, bytes.clone()).unwrap();
-        assert_eq!(
-            prost_reflect::DynamicMessage::decode(
-                case.theirs.clone(),
-                &ours_again.encode_to_vec()[..]
-            )
+/// One case's four inputs, after checking that both sides agree on them.
+struct Prepared {
+    ours: DynamicMessage,
+    theirs: prost_reflect::DynamicMessage,
+    bytes: Bytes,
+    json: String,
+}
+
+fn prepare(case: &Case) -> Prepared {
+    let ours = json::from_str(&case.ours, &case.json, &ParseOptions::default())
+        .unwrap_or_else(|e| panic!("{}: {e}", case.label));
+    let bytes = Bytes::from(ours.encode_to_vec());
+    let theirs = prost_reflect::DynamicMessage::decode(case.theirs.clone(), &bytes[..]).unwrap();
+    // The same message on both sides, field for field, before anything is timed.
+    let ours_again = DynamicMessage::decode(&case.ours, bytes.clone()).unwrap();
+    assert_eq!(
+        prost_reflect::DynamicMessage::decode(case.theirs.clone(), &ours_again.encode_to_vec()[..])
             .unwrap(),
+        theirs,
+        "{}",
+        case.label
+    );
+    let json = json::to_string(&ours, &PrintOptions::default()).unwrap();
+    let their_json = serde_json::to_string(&theirs).unwrap();
+    assert!(
+        same_json(&json, &their_json),
+        "{}: the two JSON mappings differ:\n{json}\n{their_json}",
+        case.label
+    );
+    Prepared {
+        ours,
+        theirs,
+        bytes,
+        json,
+    }
+}
+
+/// `H2GRPC_INTERLEAVE=1`: each operation of each case, h2grpc and prost-reflect in alternation.
+fn interleaved() {
+    println!("dynamic, interleaved: median ns per call (h2grpc, prost-reflect), median ratio");
+    for case in &cases() {
+        let p = prepare(case);
+        let (ours, theirs) = (&p.ours, &p.theirs);
+        let rows = [
+            (
+                "decode",
+                alternate(
+                    || {
+                        drop(black_box(DynamicMessage::decode(
+                            &case.ours,
+                            black_box(&p.bytes),
+                        )))
+                    },
+                    || {
+                        drop(black_box(prost_reflect::DynamicMessage::decode(
+                            case.theirs.clone(),
+                            black_box(&p.bytes[..]),
+                        )));
+                    },
+                ),
+            ),
+            (
+                "encode",
+                alternate(
+                    || drop(black_box(black_box(ours).encode_to_vec())),
+                    || drop(black_box(black_box(theirs).encode_to_vec())),
+                ),
+            ),
+            (
+                "json print",
+                alternate(
+                    || {
+                        drop(black_box(json::to_string(
+                            black_box(ours),
+                            &PrintOptions::default(),
+                        )))
+                    },
+                    || drop(black_box(serde_json::to_string(black_box(theirs)))),
+                ),
+            ),
+            (
+                "json parse",
+                alternate(
+                    || {
+                        drop(black_box(json::from_str(
+                            &case.ours,
+                            black_box(&p.json),
+                            &ParseOptions::default(),
+                        )));
+                    },
+                    || {
+                        let mut de = serde_json::Deserializer::from_str(black_box(&p.json));
+                        drop(black_box(prost_reflect::DynamicMessage::deserialize(
+                            case.theirs.clone(),
+                            &mut de,
+                        )));
+                    },
+                ),
+            ),
+        ];
+        for (operation, (o, t, ratio)) in rows {
+            println!(
+                "{:>20} {operation:>10}  {o:10.1} {t:10.1} ns  {ratio:5.2}x",
+                case.label
+            );
+        }
+    }
+}
+
+fn dynamic(c: &mut Criterion) {
+    for case in &cases() {
+        let Prepared {
+            ours,
             theirs,
-            "{}",
-            case.label
-        );
-        let our_json = json::to_string(&ours, &PrintOptions::default()).unwrap();
-        let their_json = serde_json::to_string(&theirs).unwrap();
-        assert!(
-            same_json(&our_json, &their_json),
-            "{}: the two JSON mappings differ:\n{our_json}\n{their_json}",
-            case.label
-        );
+            bytes,
+            json: our_json,
+        } = prepare(case);
 
         let mut group = c.benchmark_group("dynamic_decode");
         group.bench_function(BenchmarkId::new(case.label, "h2grpc"), |b| {
@@ -291,6 +389,10 @@ fn same_json(a: &str, b: &str) -> bool {
 criterion_group!(benches, dynamic);
 
 fn main() {
+    if std::env::var_os("H2GRPC_INTERLEAVE").is_some() {
+        interleaved();
+        return;
+    }
     benches();
     Criterion::default().configure_from_args().final_summary();
 }
