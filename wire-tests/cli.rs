@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 use h2grpc::client::Channel;
 use h2grpc::rpc::Request;
 use h2grpc::services::finance::{CurrencyConverterClient, WatchRequest};
+use h2grpc::services::users::{CreateUserRequest, UserServiceClient};
+use h2grpc::status::Code;
 
 use crate::support::process::{Finished, run, serve};
 
@@ -254,6 +256,39 @@ fn bad_command_lines_are_one_line_and_exit_2() {
         "{}",
         help.stdout
     );
+}
+
+/// `--max-users 2`: the third CreateUser is refused, and the flag is checked like the others.
+#[tokio::test]
+async fn serve_caps_the_users_at_max_users() {
+    let server = serve(&["--max-users", "2"]);
+    let users = UserServiceClient::new(Channel::connect(&server.target()).await.unwrap());
+    let create = || {
+        Request::new(CreateUserRequest {
+            name: "Alice".into(),
+            email: "alice@example.com".into(),
+            age: 30,
+        })
+    };
+    users.create_user(create()).await.unwrap();
+    users.create_user(create()).await.unwrap();
+    let status = users.create_user(create()).await.unwrap_err();
+    assert_eq!(
+        (status.code(), status.message()),
+        (
+            Code::ResourceExhausted,
+            "The user store is full: it holds 2 of at most 2 users, no room for 1 more user"
+        )
+    );
+
+    for bad in ["0", "-1", "many"] {
+        let finished = run(&["serve", "--max-users", bad]);
+        let line = assert_one_line_failure(&finished, 2);
+        assert!(line.contains(bad), "{line}");
+    }
+    let help = run(&["serve", "--help"]);
+    assert!(help.stdout.contains("--max-users"), "{}", help.stdout);
+    assert!(help.stdout.contains("[default: 100000]"), "{}", help.stdout);
 }
 
 #[test]

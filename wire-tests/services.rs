@@ -43,6 +43,17 @@ async fn collect<T: h2grpc::protobuf::Message>(mut stream: Streaming<T>) -> Vec<
     all
 }
 
+/// Every message of `stream`, or the status that ended it.
+async fn try_collect<T: h2grpc::protobuf::Message>(
+    mut stream: Streaming<T>,
+) -> Result<Vec<T>, Status> {
+    let mut all = Vec::new();
+    while let Some(message) = stream.message().await? {
+        all.push(message);
+    }
+    Ok(all)
+}
+
 fn messages(replies: Vec<HelloReply>) -> Vec<String> {
     replies.into_iter().map(|r| r.message.to_string()).collect()
 }
@@ -532,10 +543,132 @@ async fn list_users_pages_in_creation_order() {
     );
     assert_eq!(listed(list(&users, 3).await), ids[..3]);
     assert_eq!(listed(list(&users, 100).await), ids);
-    assert!(
-        list(&users, -1).await.is_empty(),
-        "the seed's loop stops at once"
+    assert_eq!(
+        listed(list(&users, i32::MAX).await),
+        ids,
+        "clamped, not refused"
     );
+}
+
+#[tokio::test]
+async fn list_users_refuses_a_negative_page_size() {
+    let server = all_services().await;
+    let users = UserServiceClient::new(server.channel().await);
+    for page_size in [-1, i32::MIN] {
+        let request = ListUsersRequest {
+            page_size,
+            ..ListUsersRequest::default()
+        };
+        let result = match users.list_users(Request::new(request)).await {
+            Ok(stream) => try_collect(stream).await,
+            Err(status) => Err(status),
+        };
+        assert_status(
+            result,
+            Code::InvalidArgument,
+            &format!(
+                "Invalid page_size {page_size}: it must be 0 or more \
+                 (0 means 10, at most 1000 are sent)"
+            ),
+        );
+    }
+}
+
+/// Every page after the first starts after the last id of the one before; a page shorter than
+/// `page_size` is the last.
+#[tokio::test]
+async fn list_users_pages_on_with_the_last_id_as_page_token() {
+    let server = all_services().await;
+    let users = UserServiceClient::new(server.channel().await);
+    let mut ids = Vec::new();
+    for i in 0..7 {
+        let request = create(&format!("user{i}"), &format!("user{i}@example.com"));
+        let user = users.create_user(Request::new(request)).await.unwrap();
+        ids.push(user.into_inner().id);
+    }
+    let page = |page_token: String| {
+        let users = users.clone();
+        async move {
+            let request = ListUsersRequest {
+                page_size: 3,
+                page_token: page_token.into(),
+            };
+            let stream = users.list_users(Request::new(request)).await?;
+            let all: Vec<User> = try_collect(stream).await?;
+            Ok::<_, Status>(all.into_iter().map(|u| u.id).collect::<Vec<_>>())
+        }
+    };
+    let mut pages = Vec::new();
+    let mut token = String::new();
+    loop {
+        let ids = page(token.clone()).await.unwrap();
+        let last_page = ids.len() < 3;
+        if let Some(last) = ids.last() {
+            token = last.to_string();
+        }
+        pages.push(ids);
+        if last_page {
+            break;
+        }
+    }
+    assert_eq!(
+        pages,
+        [&ids[0..3], &ids[3..6], &ids[6..7]],
+        "three pages, in creation order"
+    );
+    assert!(page(ids[6].to_string()).await.unwrap().is_empty());
+    assert_status(
+        page("nonexistent".into()).await,
+        Code::InvalidArgument,
+        "Invalid page_token 'nonexistent': it must be the id of the last user of a page",
+    );
+}
+
+#[tokio::test]
+async fn a_full_store_refuses_creates_with_resource_exhausted() {
+    let store = Arc::new(MemoryUserStore::with_max_users(3));
+    let options = Options {
+        users: Some(UserService::new(store.clone())),
+        ..Options::default()
+    };
+    let server = serve(services::register_all(Server::new(), &options)).await;
+    let users = UserServiceClient::new(server.channel().await);
+    users
+        .create_user(Request::new(create("Alice", "alice@example.com")))
+        .await
+        .unwrap();
+
+    // A batch of three does not fit next to Alice: none of it is created.
+    let mut bulk = users.bulk_create_users(Request::new(())).await.unwrap();
+    for name in ["Bob", "Carol", "Dave"] {
+        let _ = bulk.send(&create(name, "x@example.com")).await;
+    }
+    assert_status(
+        bulk.finish().await,
+        Code::ResourceExhausted,
+        "The user store is full: it holds 1 of at most 3 users, no room for 3 more users",
+    );
+    assert_eq!(store.len(), 1);
+
+    let mut bulk = users.bulk_create_users(Request::new(())).await.unwrap();
+    for name in ["Bob", "Carol"] {
+        bulk.send(&create(name, "x@example.com")).await.unwrap();
+    }
+    assert_eq!(bulk.finish().await.unwrap().into_inner().created_count, 2);
+
+    assert_status(
+        users
+            .create_user(Request::new(create("Erin", "erin@example.com")))
+            .await,
+        Code::ResourceExhausted,
+        "The user store is full: it holds 3 of at most 3 users, no room for 1 more user",
+    );
+    assert_status(
+        users.create_user(Request::new(create("Eve", "eve"))).await,
+        Code::InvalidArgument,
+        "Invalid email address",
+    );
+    assert_eq!(list(&users, 0).await.len(), 3);
 }
 
 #[tokio::test]

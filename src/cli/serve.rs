@@ -12,13 +12,18 @@
 //! their calls end), then the server stops accepting connections, sends GOAWAY on each, lets the
 //! calls in flight finish for at most `--grace-period` seconds, then exits 0. A second signal
 //! during the grace period stops at once (still exit 0: stopping was asked for, twice).
+//!
+//! `users.UserService` keeps its users in memory, at most `--max-users` of them
+//! ([`users::DEFAULT_MAX_USERS`] by default).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
 use h2grpc::framing::DEFAULT_MAX_MESSAGE_SIZE;
 use h2grpc::server::{Limits, Server};
+use h2grpc::services::users::{self, MemoryUserStore, UserService};
 use h2grpc::services::{self, Options, auth::BearerAuth, finance, health::HealthReporter};
 use h2grpc::tls::{CaCertificates, Identity, ServerTlsConfig};
 use h2grpc::transport::settings::{
@@ -69,6 +74,12 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..1025))]
     threads: Option<u32>,
 
+    /// Most users users.UserService keeps; CreateUser and BulkCreateUsers past it answer
+    /// RESOURCE_EXHAUSTED.
+    #[arg(long, value_name = "N", allow_negative_numbers = true, default_value_t = max_users_default(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    max_users: u64,
+
     /// Milliseconds between two rounds of finance.CurrencyConverter/WatchRates.
     #[arg(long, value_name = "MS", allow_negative_numbers = true, default_value_t = millis(finance::DEFAULT_WATCH_INTERVAL),
           value_parser = clap::value_parser!(u64).range(1..))]
@@ -91,6 +102,10 @@ pub(crate) struct ServeArgs {
 /// Message sizes are 32-bit on the wire (the Length-Prefixed-Message's length), so are the flags.
 fn max_message_default() -> u32 {
     u32::try_from(DEFAULT_MAX_MESSAGE_SIZE).unwrap_or(u32::MAX)
+}
+
+fn max_users_default() -> u64 {
+    u64::try_from(users::DEFAULT_MAX_USERS).unwrap_or(u64::MAX)
 }
 
 fn millis(duration: Duration) -> u64 {
@@ -141,7 +156,10 @@ impl ServeArgs {
             ));
         let options = Options {
             watch_interval: Duration::from_millis(self.watch_interval_ms),
-            users: None,
+            // More than usize::MAX users never fit in memory anyway.
+            users: Some(UserService::new(Arc::new(MemoryUserStore::with_max_users(
+                usize::try_from(self.max_users).unwrap_or(usize::MAX),
+            )))),
             auth: self.auth_token.clone(),
             health: health.clone(),
         };

@@ -6,12 +6,17 @@
 //!   Python would print that dict (`RUST_LOG=h2grpc=debug` shows it).
 //! - `GetUser` answers NOT_FOUND `User 'x' not found` for an unknown id, the id quoted by
 //!   Python's `repr` (the seed's `{request.user_id!r}`): see [`python::repr_str`].
-//! - `ListUsers` sends the first `page_size` users in creation order; `page_size` 0 means 10
-//!   (the seed's `request.page_size or 10`), and a negative one sends nothing, as the seed's
-//!   loop does. `page_token` is not used.
+//! - `ListUsers` sends one page: at most `page_size` users, in creation order. `page_size` 0
+//!   means [`DEFAULT_PAGE_SIZE`] (the seed's `request.page_size or 10`), one above
+//!   [`MAX_PAGE_SIZE`] is lowered to it, and a negative one is refused with INVALID_ARGUMENT.
+//!   `page_token` is a cursor: see "Paging" in the docs of [`super`] (`mod.rs`).
 //! - `BulkCreateUsers` checks every request as `CreateUser` does; the first invalid one ends the
 //!   call with INVALID_ARGUMENT at once, and none of the batch is created (the users are only
 //!   stored, with [`UserStore::create_many`], once the client half-closed).
+//! - `CreateUser` and `BulkCreateUsers` answer RESOURCE_EXHAUSTED when the store has no room
+//!   for the new users (a [`MemoryUserStore`] holds [`super::DEFAULT_MAX_USERS`] by default,
+//!   `h2grpc serve --max-users N` sets another cap); a batch that does not fit whole creates
+//!   no user.
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -27,8 +32,13 @@ use crate::server::Server;
 use crate::services::python;
 use crate::status::Status;
 
-/// How many users `ListUsers` sends when `page_size` is 0.
+/// How many users `ListUsers` sends when `page_size` is 0 (a count of users).
 pub const DEFAULT_PAGE_SIZE: usize = 10;
+
+/// The most users one `ListUsers` call sends (a count of users): a larger `page_size` is
+/// lowered to it. Each call copies its page out of the store before sending, so this bounds
+/// the memory and the lock time one call costs; clients page on with `page_token`.
+pub const MAX_PAGE_SIZE: usize = 1_000;
 
 /// The `users.UserService` service over a [`UserStore`]: register it on a [`Server`] with
 /// [`UserService::register`].
@@ -92,14 +102,30 @@ impl UserService {
         })
     }
 
-    /// The users `ListUsers` sends for `request`.
-    pub fn list_users(&self, request: &ListUsersRequest) -> Vec<User> {
+    /// The users `ListUsers` sends for `request`: one page (see the module docs on paging).
+    ///
+    /// # Errors
+    /// INVALID_ARGUMENT for a negative `page_size`, or a `page_token` that is the id of no user.
+    pub fn list_users(&self, request: &ListUsersRequest) -> Result<Vec<User>, Status> {
         let limit = match request.page_size {
             0 => DEFAULT_PAGE_SIZE,
-            // Negative: none, as the seed's `if i >= page_size: break` does at once.
-            n => usize::try_from(n).unwrap_or(0),
+            n => usize::try_from(n)
+                .map_err(|_| {
+                    Status::invalid_argument(format!(
+                        "Invalid page_size {n}: it must be 0 or more \
+                         (0 means {DEFAULT_PAGE_SIZE}, at most {MAX_PAGE_SIZE} are sent)"
+                    ))
+                })?
+                .min(MAX_PAGE_SIZE),
         };
-        self.store.list(limit)
+        let token = &*request.page_token;
+        let after = (!token.is_empty()).then_some(token);
+        self.store.list(after, limit).ok_or_else(|| {
+            Status::invalid_argument(format!(
+                "Invalid page_token {}: it must be the id of the last user of a page",
+                python::repr_str(token)
+            ))
+        })
     }
 
     /// Adds the four methods to `server`.
@@ -120,7 +146,7 @@ impl UserService {
                 move |request: Request<ListUsersRequest>, replies| {
                     // A snapshot: the store is not locked while the users go out.
                     let users = list.list_users(request.get_ref());
-                    send_all(users, replies)
+                    async move { send_all(users?, replies).await }
                 },
             )
             .client_streaming(BULK_CREATE_USERS, move |requests| {
@@ -214,6 +240,7 @@ async fn bulk_create_users(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protobuf::Text;
 
     #[test]
     fn emails() {
@@ -276,11 +303,105 @@ mod tests {
                     page_size,
                     ..Default::default()
                 })
-                .len()
+                .map(|users| users.len())
         };
-        assert_eq!(count(0), DEFAULT_PAGE_SIZE);
-        assert_eq!(count(3), 3);
-        assert_eq!(count(100), 12);
-        assert_eq!(count(-1), 0);
+        assert_eq!(count(0), Ok(DEFAULT_PAGE_SIZE));
+        assert_eq!(count(3), Ok(3));
+        assert_eq!(count(100), Ok(12));
+        for negative in [-1, i32::MIN] {
+            let status = count(negative).unwrap_err();
+            assert_eq!(status.code(), crate::status::Code::InvalidArgument);
+            assert_eq!(
+                status.message(),
+                format!(
+                    "Invalid page_size {negative}: it must be 0 or more \
+                     (0 means 10, at most 1000 are sent)"
+                )
+            );
+        }
+    }
+
+    fn service_with(users: usize) -> UserService {
+        let service = UserService::in_memory();
+        for i in 0..users {
+            let request = CreateUserRequest {
+                name: format!("u{i}").into(),
+                email: "u@example.com".into(),
+                age: 1,
+            };
+            service.create_user(Request::new(request)).unwrap();
+        }
+        service
+    }
+
+    #[test]
+    fn page_size_is_capped() {
+        let service = service_with(MAX_PAGE_SIZE + 5);
+        for page_size in [1_001, i32::MAX] {
+            let request = ListUsersRequest {
+                page_size,
+                ..Default::default()
+            };
+            assert_eq!(service.list_users(&request).unwrap().len(), MAX_PAGE_SIZE);
+        }
+    }
+
+    #[test]
+    fn page_token_is_the_last_id_seen() {
+        let service = service_with(7);
+        let all = service
+            .list_users(&ListUsersRequest {
+                page_size: 100,
+                ..Default::default()
+            })
+            .unwrap();
+        let mut token = Text::default();
+        let mut paged = Vec::new();
+        loop {
+            let request = ListUsersRequest {
+                page_size: 3,
+                page_token: token.clone(),
+            };
+            let page = service.list_users(&request).unwrap();
+            assert!(page.len() <= 3);
+            let Some(last) = page.last() else { break };
+            token = last.id.clone();
+            paged.extend(page);
+        }
+        assert_eq!(paged, all);
+
+        for bad in ["nonexistent", "it's"] {
+            let request = ListUsersRequest {
+                page_size: 3,
+                page_token: bad.into(),
+            };
+            let status = service.list_users(&request).unwrap_err();
+            assert_eq!(status.code(), crate::status::Code::InvalidArgument);
+            assert_eq!(
+                status.message(),
+                format!(
+                    "Invalid page_token {}: it must be the id of the last user of a page",
+                    python::repr_str(bad)
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn create_user_is_refused_when_the_store_is_full() {
+        let service = UserService::new(Arc::new(MemoryUserStore::with_max_users(1)));
+        let request = || {
+            Request::new(CreateUserRequest {
+                name: "Alice".into(),
+                email: "alice@example.com".into(),
+                age: 30,
+            })
+        };
+        service.create_user(request()).unwrap();
+        let status = service.create_user(request()).unwrap_err();
+        assert_eq!(status.code(), crate::status::Code::ResourceExhausted);
+        let bad = Request::new(CreateUserRequest::default());
+        let status = service.create_user(bad).unwrap_err();
+        assert_eq!(status.message(), "Invalid email address", "checked first");
     }
 }
