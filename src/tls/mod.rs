@@ -135,14 +135,18 @@ fn config_error(what: &str) -> impl Fn(rustls::Error) -> TlsError + '_ {
     }
 }
 
-/// rustls' refusal of an identity, in words that name its files.
+/// rustls' refusal of an identity that [`Identity::check`] passed (none is known), naming
+/// both files since it cannot tell which is at fault.
 fn identity_error(identity: &Identity, error: rustls::Error) -> TlsError {
     match error {
         rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch) => {
             identity.mismatch()
         }
         error => TlsError::Config {
-            what: format!("the key in {}", identity.key_source),
+            what: format!(
+                "the certificate in {} with the key in {}",
+                identity.chain_source, identity.key_source
+            ),
             reason: error.to_string(),
         },
     }
@@ -168,6 +172,7 @@ impl ServerTlsConfig {
     /// certificate that is not valid.
     pub fn new(identity: Identity, client_cas: Option<CaCertificates>) -> Result<Self, TlsError> {
         let provider = provider();
+        identity.check(&provider)?;
         let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
             .map_err(config_error("TLS protocol versions"))?;
@@ -278,7 +283,11 @@ impl ClientTlsConfig {
     /// A CA certificate that is not valid; the identity's key does not belong to its
     /// certificate, or rustls cannot use it.
     pub fn new(cas: CaCertificates, identity: Option<Identity>) -> Result<Self, TlsError> {
-        let builder = rustls::ClientConfig::builder_with_provider(provider())
+        let provider = provider();
+        if let Some(identity) = &identity {
+            identity.check(&provider)?;
+        }
+        let builder = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(config_error("TLS protocol versions"))?
             .with_root_certificates(cas.root_store()?);
