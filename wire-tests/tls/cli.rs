@@ -104,7 +104,10 @@ fn serve_and_demo_over_tls() {
         1,
         &[
             "error connecting to server at https://localhost:",
-            "UnknownIssuer",
+            &format!(
+                "the server's certificate is not signed by a CA in {}",
+                files.other_ca
+            ),
         ],
     );
 
@@ -156,7 +159,7 @@ fn serve_with_client_ca_requires_a_client_certificate() {
     assert_one_line_failure(
         &without,
         1,
-        &["CertificateRequired", "requires a client certificate"],
+        &["after the TLS handshake: the server requires a client certificate"],
     );
 }
 
