@@ -55,6 +55,11 @@ fn damaged_or_missing_pem_sections() {
         "the PEM data holds a certificate where a private key was expected \
          (are the certificate and key files swapped?)"
     );
+    let error = CaCertificates::from_pem(pki.server.key.as_bytes()).unwrap_err();
+    assert!(
+        matches!(error, TlsError::KeyInsteadOfCertificate { .. }),
+        "{error:?}"
+    );
     let error =
         CaCertificates::from_pem(pki.ca.pem.replace("CERTIFICATE", "X").as_bytes()).unwrap_err();
     assert_one_line(&error, &["the PEM data holds no certificate"]);

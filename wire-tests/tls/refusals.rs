@@ -1,5 +1,6 @@
 //! What each side refuses, and how the client says so: a server or client certificate from
-//! the wrong CA, a missing client certificate, a peer that does not agree to HTTP/2 with ALPN,
+//! the wrong CA, a server certificate for other names or out of date, a missing client
+//! certificate, a peer that does not agree to HTTP/2 with ALPN,
 //! a client that never completes its handshake.
 
 use std::sync::Arc;
@@ -46,6 +47,23 @@ async fn a_client_that_does_not_trust_the_servers_ca_refuses_it() {
         ],
     );
     assert!(!status.message().contains("UnknownIssuer"), "{status:?}");
+}
+
+#[tokio::test]
+async fn a_client_refuses_an_expired_server_certificate() {
+    let pki = Pki::new();
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+    params.not_before = rcgen::date_time_ymd(2000, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2001, 1, 1);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.signed_by(&key, &pki.ca.issuer).unwrap().pem();
+    let identity =
+        h2grpc::tls::Identity::from_pem(cert.as_bytes(), key.serialize_pem().as_bytes()).unwrap();
+    // Loading does not look at the dates: the server starts, the client refuses.
+    let tls = h2grpc::tls::ServerTlsConfig::new(identity, None).unwrap();
+    let server = tls_server(tls).await;
+    let status = refused(&server, pki.client_tls(None)).await;
+    assert_unavailable(&status, &["failed: the server's certificate has expired"]);
 }
 
 #[tokio::test]
