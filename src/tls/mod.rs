@@ -95,6 +95,16 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## When it fails
+//!
+//! Each refusal is one line that names what is at fault and why, in words rather than rustls'
+//! type names. Loading: the file (a certificate file holding a key, an X.509 v1 certificate,
+//! a key type rustls cannot sign with, a key that is not the certificate's: see [`TlsError`]).
+//! Handshake, on the client: the server's certificate against the CA file that does not
+//! trust it, or against the name it does not carry (listing the names it does); the server's
+//! alert when it refuses the client's certificate. rustls does not look at a certificate's
+//! validity dates when loading it; an expired server certificate is reported at the handshake.
+//!
 //! The cryptography is rustls' `ring` provider; protocol versions and cipher suites are
 //! rustls' safe defaults (TLS 1.3 and 1.2, AEAD suites with forward secrecy only, which is also
 //! what RFC 9113 §9.2.2 requires of HTTP/2 over TLS 1.2).
@@ -135,14 +145,18 @@ fn config_error(what: &str) -> impl Fn(rustls::Error) -> TlsError + '_ {
     }
 }
 
-/// rustls' refusal of an identity, in words that name its files.
+/// rustls' refusal of an identity that [`Identity::check`] passed (none is known), naming
+/// both files since it cannot tell which is at fault.
 fn identity_error(identity: &Identity, error: rustls::Error) -> TlsError {
     match error {
         rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch) => {
             identity.mismatch()
         }
         error => TlsError::Config {
-            what: format!("the key in {}", identity.key_source),
+            what: format!(
+                "the certificate in {} with the key in {}",
+                identity.chain_source, identity.key_source
+            ),
             reason: error.to_string(),
         },
     }
@@ -168,6 +182,7 @@ impl ServerTlsConfig {
     /// certificate that is not valid.
     pub fn new(identity: Identity, client_cas: Option<CaCertificates>) -> Result<Self, TlsError> {
         let provider = provider();
+        identity.check(&provider)?;
         let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
             .map_err(config_error("TLS protocol versions"))?;
@@ -268,6 +283,8 @@ impl fmt::Debug for ServerTlsConfig {
 pub struct ClientTlsConfig {
     config: Arc<rustls::ClientConfig>,
     server_name: Option<String>,
+    /// Where the trusted CAs came from, for error messages.
+    cas_source: Arc<str>,
 }
 
 impl ClientTlsConfig {
@@ -278,7 +295,12 @@ impl ClientTlsConfig {
     /// A CA certificate that is not valid; the identity's key does not belong to its
     /// certificate, or rustls cannot use it.
     pub fn new(cas: CaCertificates, identity: Option<Identity>) -> Result<Self, TlsError> {
-        let builder = rustls::ClientConfig::builder_with_provider(provider())
+        let cas_source = Arc::from(cas.source.as_str());
+        let provider = provider();
+        if let Some(identity) = &identity {
+            identity.check(&provider)?;
+        }
+        let builder = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(config_error("TLS protocol versions"))?
             .with_root_certificates(cas.root_store()?);
@@ -292,6 +314,7 @@ impl ClientTlsConfig {
         Ok(Self {
             config: Arc::new(config),
             server_name: None,
+            cas_source,
         })
     }
 
@@ -329,6 +352,7 @@ impl ClientTlsConfig {
         Ok(TlsConnect {
             connector: tokio_rustls::TlsConnector::from(self.config.clone()),
             server_name,
+            cas_source: self.cas_source.clone(),
         })
     }
 }
@@ -346,6 +370,8 @@ impl fmt::Debug for ClientTlsConfig {
 pub(crate) struct TlsConnect {
     connector: tokio_rustls::TlsConnector,
     server_name: ServerName<'static>,
+    /// Where the trusted CAs came from, for error messages.
+    cas_source: Arc<str>,
 }
 
 impl fmt::Debug for TlsConnect {
@@ -376,13 +402,19 @@ impl TlsConnect {
             .connect(self.server_name.clone(), io)
             .await
             .map_err(|error| {
-                let error = error.to_string();
+                let rustls_error = error
+                    .get_ref()
+                    .and_then(|inner| inner.downcast_ref::<rustls::Error>());
+                let why = match rustls_error.and_then(|known| self.describe(known)) {
+                    Some(words) => words,
+                    None => {
+                        let error = error.to_string();
+                        format!("{error}{}", hint(&error))
+                    }
+                };
                 Status::new(
                     Code::Unavailable,
-                    format!(
-                        "TLS handshake with {address} failed: {error}{}",
-                        hint(&error)
-                    ),
+                    format!("TLS handshake with {address} failed: {why}"),
                 )
             })?;
         match stream.get_ref().1.alpn_protocol() {
@@ -400,6 +432,134 @@ impl TlsConnect {
             )),
         }
     }
+}
+
+impl TlsConnect {
+    /// A handshake failure the client can explain in words, naming the server's certificate
+    /// and what the client holds it against: its CAs, or the name it expected. `None` for
+    /// others, which keep rustls' text and a [`hint`].
+    fn describe(&self, error: &rustls::Error) -> Option<String> {
+        use rustls::{CertificateError as Cert, Error};
+        let cas = &self.cas_source;
+        let words = match error {
+            Error::InvalidCertificate(Cert::UnknownIssuer) => format!(
+                "the server's certificate is not signed by a CA in {cas} \
+                 (nor does it lead to one through the intermediates it sent)"
+            ),
+            Error::InvalidCertificate(Cert::NotValidForNameContext {
+                expected,
+                presented,
+            }) => {
+                format!(
+                    "the server's certificate is not valid for the name {:?}: it names {}; \
+                     connect by one of those, or set the TLS server name to one",
+                    expected.to_str(),
+                    if presented.is_empty() {
+                        "nothing (no subject alternative name)".to_owned()
+                    } else {
+                        presented
+                            .iter()
+                            .map(|name| plain_name(name))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                )
+            }
+            Error::InvalidCertificate(Cert::NotValidForName) => format!(
+                "the server's certificate is not valid for the name {:?}",
+                self.server_name.to_str()
+            ),
+            Error::InvalidCertificate(Cert::Expired | Cert::ExpiredContext { .. }) => {
+                "the server's certificate has expired".to_owned()
+            }
+            Error::InvalidCertificate(Cert::NotValidYet | Cert::NotValidYetContext { .. }) => {
+                "the server's certificate is not valid yet (its notBefore is in the future; \
+                 is this machine's clock right?)"
+                    .to_owned()
+            }
+            Error::InvalidCertificate(Cert::BadEncoding) => {
+                "the server's certificate is not valid DER".to_owned()
+            }
+            Error::InvalidCertificate(
+                Cert::InvalidPurpose | Cert::InvalidPurposeContext { .. },
+            ) => "the server's certificate is not for TLS servers (its extended key usage \
+                 lacks serverAuth)"
+                .to_owned(),
+            other => return server_refusal(other).map(str::to_owned),
+        };
+        Some(words)
+    }
+}
+
+/// The server's refusal of this client, as its TLS alert says it, in words: during the
+/// handshake, or (TLS 1.3, where the client finishes first) right after it.
+fn server_refusal(error: &rustls::Error) -> Option<&'static str> {
+    use rustls::{AlertDescription as Alert, Error};
+    Some(match error {
+        Error::AlertReceived(Alert::CertificateRequired) => {
+            "the server requires a client certificate"
+        }
+        Error::AlertReceived(Alert::UnknownCA) => {
+            "the server does not trust the CA of the client's certificate"
+        }
+        Error::AlertReceived(Alert::CertificateExpired) => {
+            "the server refused the client's certificate as expired"
+        }
+        Error::AlertReceived(Alert::BadCertificate) => {
+            "the server refused the client's certificate"
+        }
+        Error::AlertReceived(Alert::NoApplicationProtocol) => {
+            "the server does not offer HTTP/2 (ALPN \"h2\")"
+        }
+        // A cleartext HTTP/2 server answers a ClientHello with a GOAWAY frame.
+        Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType) => {
+            "the server does not seem to speak TLS (an http:// target?)"
+        }
+        _ => return None,
+    })
+}
+
+/// Why a TLS connection ended right after the handshake, before the server answered anything:
+/// the server's alert in words, else `h2`'s text with [`hint_after_handshake`].
+///
+/// `h2` keeps only the text of the I/O error that ended the connection, not rustls' error, so
+/// the alert is recognised by the text rustls gives it.
+pub(crate) fn after_handshake(error: Option<&h2::Error>) -> String {
+    use rustls::{AlertDescription as Alert, Error};
+    let Some(error) = error else {
+        return format!("connection closed{}", hint_after_handshake(""));
+    };
+    let text = error.to_string();
+    let alerts = [
+        Alert::CertificateRequired,
+        Alert::UnknownCA,
+        Alert::CertificateExpired,
+        Alert::BadCertificate,
+        Alert::NoApplicationProtocol,
+    ];
+    alerts
+        .into_iter()
+        .map(Error::AlertReceived)
+        .find(|alert| text.ends_with(&alert.to_string()))
+        .and_then(|alert| server_refusal(&alert))
+        .map_or_else(
+            || format!("{text}{}", hint_after_handshake(&text)),
+            str::to_owned,
+        )
+}
+
+/// A name a certificate presents, as webpki words it (`DnsName("example.com")`,
+/// `IpAddress(10.0.0.1)`), reduced to the name itself.
+fn plain_name(presented: &str) -> &str {
+    let inner = |prefix: &str| {
+        presented
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(')'))
+    };
+    inner("DnsName(")
+        .map(|quoted| quoted.trim_matches('"'))
+        .or_else(|| inner("IpAddress("))
+        .unwrap_or(presented)
 }
 
 /// A few words on the likely cause of a TLS failure, from the text of rustls' error (which is
@@ -446,5 +606,18 @@ pub(crate) fn hint_after_handshake(error: &str) -> &'static str {
     match hint(error) {
         "" => " (a server that requires a client certificate may close the connection like this)",
         known => known,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_name;
+
+    #[test]
+    fn presented_names_lose_webpki_s_wrapping() {
+        assert_eq!(plain_name("DnsName(\"localhost\")"), "localhost");
+        assert_eq!(plain_name("IpAddress(127.0.0.1)"), "127.0.0.1");
+        assert_eq!(plain_name("IpAddress(::1)"), "::1");
+        assert_eq!(plain_name("something else"), "something else");
     }
 }

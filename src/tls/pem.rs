@@ -7,12 +7,24 @@
 //! private key, `PRIVATE KEY` (PKCS #8), `RSA PRIVATE KEY` (PKCS #1) or `EC PRIVATE KEY`
 //! (SEC 1). Any other section (a comment, `CERTIFICATE REQUEST`, ...) is skipped. The parsing
 //! itself is rustls' own (`rustls::pki_types::pem`); this module adds the error messages.
+//!
+//! A file with none of the sections wanted is told apart from the usual mistakes: an empty
+//! file, a file with no PEM at all (binary DER, which `openssl x509 -inform der` converts), and
+//! a key given as the certificate or the reverse. An [`Identity`] is then checked in the order
+//! that blames the right file: first the leaf certificate, which webpki (rustls' X.509 parser)
+//! must accept as X.509 v3 (`openssl x509 -req` without `-extfile` makes v1, which it refuses);
+//! then the key, which rustls' `ring` provider must be able to sign with; then the pair, the
+//! key's public half against the certificate's. rustls alone would report a certificate it
+//! cannot parse while matching it with the key, in its own type names.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use rustls::InconsistentKeys;
+use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::{self, PemObject};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::sign::CertifiedKey;
 
 /// A TLS configuration that cannot be used: a file, its PEM, or the certificates in it.
 ///
@@ -34,6 +46,43 @@ pub enum TlsError {
         /// The file, or "the PEM data".
         source: String,
         /// What is wrong, in words.
+        reason: String,
+    },
+    /// The file is empty (or only white space).
+    Empty {
+        /// The file, or "the PEM data".
+        source: String,
+    },
+    /// The file has no PEM section at all: binary DER, perhaps, or not a certificate or key.
+    NotPem {
+        /// The file, or "the PEM data".
+        source: String,
+        /// What it should hold: "certificate" or "private key".
+        expected: &'static str,
+    },
+    /// A file given as a certificate holds a private key and no certificate.
+    KeyInsteadOfCertificate {
+        /// The file, or "the PEM data".
+        source: String,
+    },
+    /// A file given as a private key holds a certificate and no private key.
+    CertificateInsteadOfKey {
+        /// The file, or "the PEM data".
+        source: String,
+    },
+    /// A certificate that rustls cannot use (an X.509 v1 certificate, damaged DER, ...).
+    BadCertificate {
+        /// The file, or "the PEM data".
+        source: String,
+        /// What is wrong, as the rest of a sentence that begins with the file's name
+        /// ("is an X.509 v1 certificate; ...").
+        reason: String,
+    },
+    /// A private key that rustls cannot use (a type or size it does not support, damaged DER).
+    BadPrivateKey {
+        /// The file, or "the PEM data".
+        source: String,
+        /// What is wrong, as the rest of a sentence that begins with the file's name.
         reason: String,
     },
     /// No `CERTIFICATE` section.
@@ -79,6 +128,30 @@ impl fmt::Display for TlsError {
         match self {
             Self::Read { path, error } => write!(f, "cannot read {}: {error}", path.display()),
             Self::BadPem { source, reason } => write!(f, "{source} is not valid PEM: {reason}"),
+            Self::Empty { source } => write!(f, "{source} is empty"),
+            Self::NotPem { source, expected } => write!(
+                f,
+                "{source} is not PEM (no -----BEGIN ...----- line); a {expected} in binary DER \
+                 can be converted with openssl ({})",
+                if *expected == "certificate" {
+                    "openssl x509 -inform der -in FILE -out FILE.pem"
+                } else {
+                    "openssl pkey -inform der -in FILE -out FILE.pem"
+                }
+            ),
+            Self::KeyInsteadOfCertificate { source } => write!(
+                f,
+                "{source} holds a private key where a certificate was expected \
+                 (are the certificate and key files swapped?)"
+            ),
+            Self::CertificateInsteadOfKey { source } => write!(
+                f,
+                "{source} holds a certificate where a private key was expected \
+                 (are the certificate and key files swapped?)"
+            ),
+            Self::BadCertificate { source, reason } | Self::BadPrivateKey { source, reason } => {
+                write!(f, "{source} {reason}")
+            }
             Self::NoCertificate { source } => write!(
                 f,
                 "{source} holds no certificate (no -----BEGIN CERTIFICATE----- section)"
@@ -131,15 +204,41 @@ impl Source<'_> {
     }
 }
 
-/// The sections of one kind (`T`) in `source`; an empty list if there are none.
-fn sections<T: PemObject>(source: Source<'_>) -> Result<Vec<T>, TlsError> {
-    let text = source.read()?;
-    T::pem_slice_iter(&text)
+/// The sections of one kind (`T`) in `text`, read from `source`; an empty list if there are
+/// none.
+fn sections<T: PemObject>(source: Source<'_>, text: &[u8]) -> Result<Vec<T>, TlsError> {
+    T::pem_slice_iter(text)
         .collect::<Result<Vec<T>, _>>()
         .map_err(|error| TlsError::BadPem {
             source: source.name(),
             reason: pem_reason(&error),
         })
+}
+
+/// Why `text` holds no section of the kind wanted, when `other` is the kind a user might have
+/// given by mistake (a key for a certificate, or the reverse): empty, not PEM, the other kind,
+/// or none of either.
+fn nothing_found<Other: PemObject>(
+    source: Source<'_>,
+    text: &[u8],
+    expected: &'static str,
+    other_kind: fn(String) -> TlsError,
+    none: fn(String) -> TlsError,
+) -> TlsError {
+    let name = source.name();
+    if text.iter().all(u8::is_ascii_whitespace) {
+        return TlsError::Empty { source: name };
+    }
+    if Other::pem_slice_iter(text).any(|section| section.is_ok()) {
+        return other_kind(name);
+    }
+    if !text.windows(11).any(|window| window == b"-----BEGIN ") {
+        return TlsError::NotPem {
+            source: name,
+            expected,
+        };
+    }
+    none(name)
 }
 
 /// rustls' PEM errors show the offending line as a byte array; say it as text instead.
@@ -162,21 +261,31 @@ fn pem_reason(error: &pem::Error) -> String {
 }
 
 fn certificates(source: Source<'_>) -> Result<Vec<CertificateDer<'static>>, TlsError> {
-    let chain: Vec<CertificateDer<'static>> = sections(source)?;
+    let text = source.read()?;
+    let chain: Vec<CertificateDer<'static>> = sections(source, &text)?;
     if chain.is_empty() {
-        return Err(TlsError::NoCertificate {
-            source: source.name(),
-        });
+        return Err(nothing_found::<PrivateKeyDer<'static>>(
+            source,
+            &text,
+            "certificate",
+            |source| TlsError::KeyInsteadOfCertificate { source },
+            |source| TlsError::NoCertificate { source },
+        ));
     }
     Ok(chain)
 }
 
 fn private_key(source: Source<'_>) -> Result<PrivateKeyDer<'static>, TlsError> {
-    let mut keys: Vec<PrivateKeyDer<'static>> = sections(source)?;
+    let text = source.read()?;
+    let mut keys: Vec<PrivateKeyDer<'static>> = sections(source, &text)?;
     if keys.is_empty() {
-        return Err(TlsError::NoPrivateKey {
-            source: source.name(),
-        });
+        return Err(nothing_found::<CertificateDer<'static>>(
+            source,
+            &text,
+            "private key",
+            |source| TlsError::CertificateInsteadOfKey { source },
+            |source| TlsError::NoPrivateKey { source },
+        ));
     }
     // The first key section is the key, as OpenSSL and rustls-pemfile read it.
     Ok(keys.swap_remove(0))
@@ -228,6 +337,45 @@ impl Identity {
         })
     }
 
+    /// Whether rustls can use this identity, checked in the order that puts the blame on the
+    /// right file: the leaf certificate must parse as X.509 v3 (the certificate file's fault),
+    /// the key must be of a type `provider` signs with (the key file's), and the key must be the
+    /// leaf's (both).
+    pub(super) fn check(&self, provider: &CryptoProvider) -> Result<(), TlsError> {
+        let Some(leaf) = self.chain.first() else {
+            return Err(TlsError::NoCertificate {
+                source: self.chain_source.clone(),
+            });
+        };
+        webpki::EndEntityCert::try_from(leaf).map_err(|error| TlsError::BadCertificate {
+            source: self.chain_source.clone(),
+            reason: certificate_problem(&error, "certificate"),
+        })?;
+        let key = provider
+            .key_provider
+            .load_private_key(self.key.clone_key())
+            .map_err(|_| TlsError::BadPrivateKey {
+                source: self.key_source.clone(),
+                reason: UNSUPPORTED_KEY.to_owned(),
+            })?;
+        match CertifiedKey::new(self.chain.clone(), key).keys_match() {
+            // A key that cannot tell its public half cannot be compared; rustls accepts it.
+            Ok(()) | Err(rustls::Error::InconsistentKeys(InconsistentKeys::Unknown)) => Ok(()),
+            Err(rustls::Error::InconsistentKeys(InconsistentKeys::KeyMismatch)) => {
+                Err(self.mismatch())
+            }
+            // The leaf parsed above, so rustls has no other complaint to make here; were it to,
+            // it concerns the pair.
+            Err(error) => Err(TlsError::Config {
+                what: format!(
+                    "the certificate in {} with the key in {}",
+                    self.chain_source, self.key_source
+                ),
+                reason: error.to_string(),
+            }),
+        }
+    }
+
     /// The error saying that the key is not the leaf certificate's.
     pub(super) fn mismatch(&self) -> TlsError {
         TlsError::KeyMismatch {
@@ -256,6 +404,40 @@ impl fmt::Debug for Identity {
             .field("chain_source", &self.chain_source)
             .field("key_source", &self.key_source)
             .finish_non_exhaustive()
+    }
+}
+
+/// Why a key failed to load, after the file's name. rustls' `ring` provider signs with these.
+const UNSUPPORTED_KEY: &str = "holds a private key of a type or size rustls cannot sign with \
+     (it takes RSA of 2048 to 8192 bits, ECDSA on P-256 or P-384, and Ed25519)";
+
+/// Why webpki cannot use a certificate, in words, after the file's name; `what` is
+/// "certificate" or "CA certificate".
+fn certificate_problem(error: &webpki::Error, what: &str) -> String {
+    use webpki::Error as E;
+    match error {
+        E::UnsupportedCertVersion => format!(
+            "is an X.509 v1 {what}; only v3 is supported: issue it with extensions \
+             (openssl x509 -req ... -extfile FILE, or openssl req -x509)"
+        ),
+        E::BadDer | E::BadDerTime | E::TrailingData(_) => {
+            format!("holds a {what} that is not valid DER (damaged, or cut short?)")
+        }
+        E::InvalidSerialNumber => format!(
+            "holds a {what} with an invalid serial number \
+             (RFC 5280 §4.1.2.2: positive, at most 20 bytes)"
+        ),
+        E::MalformedExtensions | E::ExtensionValueInvalid => {
+            format!("holds a {what} whose extensions are malformed")
+        }
+        E::UnsupportedCriticalExtension => {
+            format!("holds a {what} with a critical extension that rustls does not support")
+        }
+        E::SignatureAlgorithmMismatch => format!(
+            "holds a {what} whose two signature algorithm fields differ (RFC 5280 §4.1.1.2)"
+        ),
+        E::EmptyEkuExtension => format!("holds a {what} with an empty extended key usage"),
+        other => format!("holds a {what} that rustls cannot use (webpki error {other})"),
     }
 }
 
@@ -333,6 +515,12 @@ impl CaCertificates {
             return Ok(store);
         }
         for certificate in &self.certificates {
+            webpki::anchor_from_trusted_cert(certificate).map_err(|error| {
+                TlsError::BadCertificate {
+                    source: self.source.clone(),
+                    reason: certificate_problem(&error, "CA certificate"),
+                }
+            })?;
             store
                 .add(certificate.clone())
                 .map_err(|error| TlsError::BadCaCertificate {

@@ -120,16 +120,12 @@ impl ClientConnection {
             && ping_pong.ping(h2::Ping::opaque()).await.is_err()
         {
             // The PING fails with a bare "broken pipe"; the connection's own error says why.
-            let reason = match ended_with.await {
-                Ok(Some(error)) => error.to_string(),
-                _ => "connection closed".to_owned(),
-            };
+            let reason = crate::tls::after_handshake(ended_with.await.ok().flatten().as_ref());
             return Err(Status::new(
                 Code::Unavailable,
                 format!(
                     "the server at {address} closed the connection after the TLS handshake: \
-                     {reason}{}",
-                    crate::tls::hint_after_handshake(&reason)
+                     {reason}"
                 ),
             ));
         }

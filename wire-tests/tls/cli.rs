@@ -104,7 +104,10 @@ fn serve_and_demo_over_tls() {
         1,
         &[
             "error connecting to server at https://localhost:",
-            "UnknownIssuer",
+            &format!(
+                "the server's certificate is not signed by a CA in {}",
+                files.other_ca
+            ),
         ],
     );
 
@@ -156,7 +159,7 @@ fn serve_with_client_ca_requires_a_client_certificate() {
     assert_one_line_failure(
         &without,
         1,
-        &["CertificateRequired", "requires a client certificate"],
+        &["after the TLS handshake: the server requires a client certificate"],
     );
 }
 
@@ -185,7 +188,11 @@ fn bad_tls_flags_are_one_line_and_a_usage_exit() {
         "--tls-key",
         &files.server_cert,
     ]);
-    assert_one_line_failure(&swapped, 2, &["server.key holds no certificate"]);
+    assert_one_line_failure(
+        &swapped,
+        2,
+        &["server.key holds a private key where a certificate was expected"],
+    );
 
     let mismatched = serve(&[
         "--tls-cert",
@@ -217,4 +224,34 @@ fn bad_tls_flags_are_one_line_and_a_usage_exit() {
         &files.missing,
     ]);
     assert_one_line_failure(&missing_ca, 2, &["cannot read", "missing.key"]);
+}
+
+#[test]
+fn an_x509_v1_client_certificate_is_named_with_the_reason() {
+    let files = Files::new();
+    let dir = TempDir::new();
+    super::x509_v1(&dir);
+    let cert = path(dir.path().join("v1.pem"));
+    let key = path(dir.path().join("v1.key"));
+    let hello = run(&[
+        "demo",
+        "hello",
+        "--target",
+        "https://127.0.0.1:1",
+        "--ca-file",
+        &files.ca,
+        "--client-cert",
+        &cert,
+        "--client-key",
+        &key,
+    ]);
+    assert_one_line_failure(
+        &hello,
+        2,
+        &[&format!(
+            "h2grpc: TLS: {cert} is an X.509 v1 certificate; only v3 is supported: \
+             issue it with extensions (openssl x509 -req ... -extfile FILE, or openssl req -x509)"
+        )],
+    );
+    assert!(!hello.stderr.contains(&key), "{hello:?}");
 }

@@ -149,6 +149,62 @@ pub(crate) fn assert_unavailable(status: &Status, words: &[&str]) {
     assert!(!status.message().contains('\n'), "one line: {status:?}");
 }
 
+/// Runs `openssl` with `args` in `dir`, for what rcgen cannot make (an X.509 v1 certificate, a
+/// P-521 key). A machine without openssl fails the test, saying so.
+#[track_caller]
+pub(crate) fn openssl(dir: &TempDir, args: &[&str]) {
+    let output = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir.path())
+        .output()
+        .unwrap_or_else(|error| {
+            panic!("this test needs the openssl command (apt-get install openssl): {error}")
+        });
+    assert!(
+        output.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// In `dir`: `v1.pem`, an X.509 v1 certificate (what `openssl x509 -req` makes without
+/// `-extfile`) for `v1.key`, signed by a CA of its own (`v1-ca.pem`).
+pub(crate) fn x509_v1(dir: &TempDir) {
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    let mut ca = vec!["req", "-x509", "-subj", "/CN=v1 CA", "-days", "2"];
+    ca.extend_from_slice(&ec);
+    ca.extend_from_slice(&["-keyout", "v1-ca.key", "-out", "v1-ca.pem"]);
+    openssl(dir, &ca);
+    let mut csr = vec!["req", "-new", "-subj", "/CN=localhost"];
+    csr.extend_from_slice(&ec);
+    csr.extend_from_slice(&["-keyout", "v1.key", "-out", "v1.csr"]);
+    openssl(dir, &csr);
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "v1.csr",
+            "-CA",
+            "v1-ca.pem",
+            "-CAkey",
+            "v1-ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-out",
+            "v1.pem",
+        ],
+    );
+}
+
 /// A fresh directory under the system's temporary directory, removed when dropped.
 pub(crate) struct TempDir(PathBuf);
 
