@@ -9,6 +9,7 @@
 //! |--------|-------|------|
 //! | [`reader`] | a direction of a connection, in chunks: the preface, then frames | [RFC 9113 §3.4, §4.1](https://www.rfc-editor.org/rfc/rfc9113#section-4.1) |
 //! | [`frame`] | one frame: header, flags, payload fields and their positions | [RFC 9113 §4.1, §6, §7](https://www.rfc-editor.org/rfc/rfc9113#section-6) |
+//! | [`blocks`] | the fragments of HEADERS or PUSH_PROMISE and its CONTINUATIONs, joined into one field block | [RFC 9113 §4.3, §6.10](https://www.rfc-editor.org/rfc/rfc9113#section-4.3) |
 //! | [`hpack`] | a header block: representations, strings, the dynamic table | [RFC 7541](https://www.rfc-editor.org/rfc/rfc7541) |
 //!
 //! # A PING, octet by octet
@@ -39,10 +40,11 @@
 //! # Ok::<(), h2grpc::inspect::reader::ReaderError>(())
 //! ```
 //!
-//! A HEADERS frame's fragment (with those of its CONTINUATION frames, up to END_HEADERS) is one
-//! header block for the [`hpack::Decoder`] of that direction, which keeps the dynamic table from
-//! block to block.
+//! A HEADERS frame's fragment, with those of its CONTINUATION frames up to END_HEADERS, is one
+//! header block ([`blocks::BlockAssembler`] joins them) for the [`hpack::Decoder`] of that
+//! direction, which keeps the dynamic table from block to block.
 
+pub mod blocks;
 pub mod frame;
 pub mod hpack;
 mod names;
