@@ -159,7 +159,7 @@ pub fn decode(coded: &[u8]) -> Result<Vec<u8>, HpackError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     #[test]

@@ -188,6 +188,29 @@ fn size_updates() {
 }
 
 #[test]
+fn a_lower_setting_bounds_later_size_updates() {
+    let mut decoder = Decoder::new(DEFAULT_HEADER_TABLE_SIZE);
+    decoder.set_header_table_size(256);
+    // 3f e1 01 = 31 + 97 + 128 = 256: allowed; 3f e2 01 = 257: not.
+    let events = decoder.decode(&[0x3f, 0xe1, 0x01]).unwrap();
+    assert_eq!(
+        events,
+        [Event::SizeUpdate {
+            at: 0..3,
+            max_size: 256
+        }]
+    );
+    assert_eq!(decoder.max_table_size(), 256);
+    assert_eq!(
+        decoder.decode(&[0x3f, 0xe2, 0x01]).unwrap_err().error,
+        HpackError::SizeUpdateTooLarge {
+            max_size: 257,
+            limit: 256
+        }
+    );
+}
+
+#[test]
 fn errors_are_reported_not_panicked() {
     let mut decoder = Decoder::new(4096);
     assert_eq!(
@@ -234,7 +257,87 @@ fn an_entry_larger_than_the_table_empties_it() {
     );
 }
 
+/// Blocks made of well-formed representations (indices that may or may not exist, strings
+/// plain or Huffman-coded, size updates) and stray octets: the paths random bytes rarely reach.
+fn plausible_block() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+    use proptest::prelude::*;
+    let string = (any::<bool>(), proptest::collection::vec(b'a'..=b'z', 0..40));
+    let part = (0u8..6, 0usize..70, string.clone(), string, any::<u8>());
+    proptest::collection::vec(part, 0..12).prop_map(|parts| {
+        let mut block = Vec::new();
+        for (kind, index, name, value, stray) in parts {
+            let (first, prefix) = [
+                (0x80, 7),
+                (0x40, 6),
+                (0x00, 4),
+                (0x10, 4),
+                (0x20, 5),
+                (0, 0),
+            ][usize::from(kind)];
+            if prefix == 0 {
+                block.push(stray);
+                continue;
+            }
+            encode_integer(&mut block, first, prefix, index);
+            if kind == 0 || kind == 4 {
+                continue;
+            }
+            for (i, (huffman, text)) in [name, value].into_iter().enumerate() {
+                if i == 0 && index != 0 {
+                    continue;
+                }
+                let data = if huffman {
+                    huffman::tests::encode(&text)
+                } else {
+                    text
+                };
+                encode_integer(&mut block, if huffman { 0x80 } else { 0 }, 7, data.len());
+                block.extend(data);
+            }
+        }
+        block
+    })
+}
+
+/// The §5.1 encoding of `value` on a `prefix`-bit prefix, after the bits of `first`.
+fn encode_integer(out: &mut Vec<u8>, first: u8, prefix: u32, value: usize) {
+    let max = (1usize << prefix) - 1;
+    if value < max {
+        out.push(first | u8::try_from(value).unwrap());
+        return;
+    }
+    out.push(first | u8::try_from(max).unwrap());
+    let mut rest = value - max;
+    while rest >= 128 {
+        out.push(u8::try_from(rest % 128).unwrap() | 0x80);
+        rest /= 128;
+    }
+    out.push(u8::try_from(rest).unwrap());
+}
+
+#[test]
+fn encode_integer_matches_c_1() {
+    let mut out = Vec::new();
+    encode_integer(&mut out, 0, 5, 1337);
+    assert_eq!(out, [0x1f, 0x9a, 0x0a]);
+}
+
 proptest::proptest! {
+    #[test]
+    fn plausible_blocks_keep_the_table_accounting(
+        blocks in proptest::collection::vec(plausible_block(), 1..6),
+        limit in 0usize..400,
+    ) {
+        let mut decoder = Decoder::new(limit);
+        for block in blocks {
+            let _ = decoder.decode(&block);
+            let sum: usize = decoder.entries().map(Entry::size).sum();
+            proptest::prop_assert_eq!(decoder.table_size(), sum);
+            proptest::prop_assert!(decoder.table_size() <= decoder.max_table_size());
+            proptest::prop_assert!(decoder.max_table_size() <= limit);
+        }
+    }
+
     #[test]
     fn arbitrary_blocks_never_panic(
         blocks in proptest::collection::vec(proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200), 1..5),
