@@ -36,6 +36,7 @@
 //! assert_eq!(reply.encode_to_vec(), b"\x0a\x0dHello, world!");
 //! ```
 
+mod build;
 mod decode;
 mod encode;
 mod types;
