@@ -52,15 +52,27 @@ fn shortest<F: ryu::Float>(value: F, scratch: &mut String) -> i32 {
     point - 1
 }
 
+/// `f32` and `f64`: what [`float`] asks of a value besides its digits.
+pub(super) trait JsonFloat: ryu::Float {
+    /// Whether it is NaN, whether it is infinite, whether it is below zero.
+    fn class(self) -> (bool, bool, bool);
+}
+
+impl JsonFloat for f32 {
+    fn class(self) -> (bool, bool, bool) {
+        (self.is_nan(), self.is_infinite(), self < 0.0)
+    }
+}
+
+impl JsonFloat for f64 {
+    fn class(self) -> (bool, bool, bool) {
+        (self.is_nan(), self.is_infinite(), self < 0.0)
+    }
+}
+
 /// A finite float in Go's `'g'` form with the shortest digits; the three others as strings.
-pub(super) fn float<F: ryu::Float>(
-    out: &mut String,
-    scratch: &mut String,
-    value: F,
-    nan: bool,
-    infinite: bool,
-    negative: bool,
-) {
+pub(super) fn float<F: JsonFloat>(out: &mut String, scratch: &mut String, value: F) {
+    let (nan, infinite, negative) = value.class();
     if nan {
         out.push_str("\"NaN\"");
         return;

@@ -231,25 +231,11 @@ impl<'a> Printer<'a> {
         let out = &mut self.out;
         let _ = match (kind, value) {
             (Kind::Double, Value::F64(v)) => {
-                float(
-                    out,
-                    &mut self.scratch,
-                    *v,
-                    v.is_nan(),
-                    v.is_infinite(),
-                    *v < 0.0,
-                );
+                float(out, &mut self.scratch, *v);
                 Ok(())
             }
             (Kind::Float, Value::F32(v)) => {
-                float(
-                    out,
-                    &mut self.scratch,
-                    *v,
-                    v.is_nan(),
-                    v.is_infinite(),
-                    *v < 0.0,
-                );
+                float(out, &mut self.scratch, *v);
                 Ok(())
             }
             (Kind::Int64 | Kind::Sint64 | Kind::Sfixed64, Value::I64(v)) => {
