@@ -73,8 +73,6 @@ impl Dispatch for Router {
         mut stream: ServerStream,
         cx: &mut Context<'_>,
     ) -> Option<BoxFuture<()>> {
-        // The call's clock starts when its headers arrive, before any check below.
-        let arrived = Instant::now();
         let head = match recv_request_headers(request, self.accept_encodings, self.send_encoding) {
             Ok(head) => head,
             Err(rejection) => {
@@ -83,6 +81,9 @@ impl Dispatch for Router {
                 return None;
             }
         };
+        // The call's clock starts once its headers are read, and only for a call that has a
+        // deadline: a call without one reads no clock here.
+        let arrived = head.timeout.map(|_| Instant::now());
         let path = head.path.path();
         let Some(handler) = self.routes.get(path) else {
             let known =
@@ -104,7 +105,7 @@ impl Dispatch for Router {
     }
 }
 
-/// DEADLINE_EXCEEDED if the call's `grpc-timeout` has passed since its headers `arrived`: the
+/// DEADLINE_EXCEEDED if the call's `grpc-timeout` has passed since its headers were read (`arrived`): the
 /// handler would start with no time left, so it does not start at all.
 ///
 /// From [PROTOCOL-HTTP2.md, "Requests"](https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#requests):
@@ -117,8 +118,8 @@ impl Dispatch for Router {
 /// ([`crate::timeout`]). grpc-go sends `0n` for a deadline that is already gone, and `1n` has
 /// passed by the time the headers are checked and the route found. A handler started then would
 /// act (create a user, move money) for a client that has already given up on the answer.
-fn expired_on_arrival(timeout: Option<Duration>, arrived: Instant) -> Option<Status> {
-    let timeout = timeout?;
+fn expired_on_arrival(timeout: Option<Duration>, arrived: Option<Instant>) -> Option<Status> {
+    let (timeout, arrived) = (timeout?, arrived?);
     (arrived.elapsed() >= timeout).then(|| {
         Status::new(
             Code::DeadlineExceeded,
@@ -133,11 +134,11 @@ mod tests {
 
     #[test]
     fn expired_before_the_handler() {
-        let arrived = Instant::now();
-        assert_eq!(expired_on_arrival(None, arrived), None);
+        let arrived = Some(Instant::now());
+        assert_eq!(expired_on_arrival(None, None), None);
         let status = expired_on_arrival(Some(Duration::ZERO), arrived).unwrap();
         assert_eq!(status.code(), Code::DeadlineExceeded);
-        let long_ago = Instant::now() - Duration::from_millis(5);
+        let long_ago = Some(Instant::now() - Duration::from_millis(5));
         assert!(expired_on_arrival(Some(Duration::from_millis(1)), long_ago).is_some());
         assert_eq!(
             expired_on_arrival(Some(Duration::from_secs(60)), arrived),
