@@ -12,6 +12,7 @@ use h2grpc::metadata::{Metadata, is_binary_key};
 use h2grpc::protobuf::Encoded;
 use h2grpc::rpc::Request;
 use h2grpc::status::{Code, Status};
+use serde::de::IgnoredAny;
 
 use super::schema::Method;
 use super::{CallArgs, Descriptors, describe};
@@ -189,22 +190,23 @@ fn requests(method: &Method<'_>, args: &CallArgs) -> Result<Vec<DynamicMessage>,
         }
         Some(text) => text.to_owned(),
     };
+    // Each value is only delimited here (its bytes skipped over); the JSON mapping reads it.
     let mut messages = Vec::new();
-    for (index, value) in serde_json::Deserializer::from_str(&text)
-        .into_iter::<serde_json::Value>()
-        .enumerate()
-    {
-        let value =
-            value.map_err(|e| Failure::usage(format!("request {}: not JSON: {e}", index + 1)))?;
-        let message = json::from_str(&method.input, &value.to_string(), &ParseOptions::default())
+    let mut values = serde_json::Deserializer::from_str(&text).into_iter::<IgnoredAny>();
+    let mut start = 0;
+    while let Some(value) = values.next() {
+        let index = messages.len() + 1;
+        value.map_err(|e| Failure::usage(format!("request {index}: not JSON: {e}")))?;
+        let end = values.byte_offset();
+        let message = json::from_str(&method.input, &text[start..end], &ParseOptions::default())
             .map_err(|e| {
-            Failure::usage(format!(
-                "request {} is not a {}: {e}",
-                index + 1,
-                method.input.full_name()
-            ))
-        })?;
+                Failure::usage(format!(
+                    "request {index} is not a {}: {e}",
+                    method.input.full_name()
+                ))
+            })?;
         messages.push(message);
+        start = end;
     }
     Ok(messages)
 }
