@@ -80,6 +80,26 @@ impl Types {
         for message in &mut types.messages {
             message.index();
         }
+        // A map field's entry must have its key (1) and value (2): descriptors from elsewhere
+        // (a server's reflection) are not checked by protoc. One that lacks them is read as the
+        // repeated message field it is on the wire.
+        let complete = |types: &Self, id: MessageId| {
+            let entry = &types.messages[id.0 as usize];
+            entry.field_index(1).is_some() && entry.field_index(2).is_some()
+        };
+        let mut incomplete = Vec::new();
+        for (m, message) in types.messages.iter().enumerate() {
+            for (f, field) in message.fields.iter().enumerate() {
+                if let (Cardinality::Map, Kind::Message(entry)) = (field.cardinality, field.kind)
+                    && !complete(&types, entry)
+                {
+                    incomplete.push((m, f));
+                }
+            }
+        }
+        for (m, f) in incomplete {
+            types.messages[m].fields[f].cardinality = Cardinality::Repeated;
+        }
         Ok(Arc::new(types))
     }
 

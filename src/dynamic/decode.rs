@@ -216,6 +216,7 @@ fn map_entry(
         info.field_index(1).map(|i| &info.fields[i]),
         info.field_index(2).map(|i| &info.fields[i]),
     ) else {
+        // `Types` makes a field a map only when its entry has both (build.rs).
         return Err(DecodeError::Truncated);
     };
     let mut key = Value::default_of(key_field.kind);

@@ -266,3 +266,35 @@ fn a_proto3_string_must_be_utf8() {
         DecodeError::InvalidUtf8 { number: 1 }
     );
 }
+
+/// A map field whose entry message lacks its value field (descriptors from a server are not
+/// checked by protoc) is read as the repeated message field it is on the wire.
+#[test]
+fn a_map_entry_without_its_value_field_is_a_repeated_message() {
+    use crate::schema::options::{MAP_ENTRY, MessageOptions, OptionValue};
+    let mut options = MessageOptions::new();
+    options.values.insert(MAP_ENTRY, OptionValue::Bool(true));
+    let entry = DescriptorProto {
+        name: Some("KEntry".into()),
+        field: vec![field("key", 1, Label::Optional, Type::String, "")],
+        options: Some(options),
+        ..DescriptorProto::default()
+    };
+    let message = DescriptorProto {
+        name: Some("M".into()),
+        field: vec![field("k", 1, Label::Repeated, Type::Message, ".m.M.KEntry")],
+        nested_type: vec![entry],
+        ..DescriptorProto::default()
+    };
+    let file = FileDescriptorProto {
+        name: Some("m.proto".into()),
+        package: Some("m".into()),
+        message_type: vec![message],
+        syntax: Some("proto3".into()),
+        ..FileDescriptorProto::default()
+    };
+    let types = Types::new([&file]).unwrap();
+    let ty = MessageType::new(&types, "m.M").unwrap();
+    assert_eq!(ty.info().fields[0].cardinality, Cardinality::Repeated);
+    round_trip(&ty, b"\x0a\x03\x0a\x01a");
+}
