@@ -45,7 +45,10 @@
 //! direction, which keeps the dynamic table from block to block.
 
 pub mod blocks;
+pub mod connection;
 pub mod frame;
 pub mod hpack;
+pub mod meaning;
+pub mod messages;
 mod names;
 pub mod reader;
