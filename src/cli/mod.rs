@@ -15,6 +15,7 @@ mod channel;
 mod conformance;
 mod demo;
 mod health;
+mod inspect;
 mod interop_client;
 mod interop_server;
 mod serve;
@@ -52,6 +53,9 @@ enum Command {
     /// Check a server's health (grpc.health.v1.Health): print the status, exit 0 only when
     /// SERVING.
     Health(health::HealthArgs),
+    /// A proxy that shows every byte of the calls passing through it, explained: HTTP/2
+    /// frames, HPACK, flow control, gRPC messages decoded with the schema, a summary per call.
+    Inspect(inspect::InspectArgs),
     /// Serve grpc.testing.TestService for the official interop clients (their flags).
     InteropServer(interop_server::InteropServerArgs),
     /// Run the official interop test cases against an interop server (their flags).
@@ -125,6 +129,7 @@ pub(crate) fn main() -> ExitCode {
         | Command::Demo(_)
         | Command::Health(_)
         | Command::InteropClient(_)
+        | Command::Inspect(_)
         | Command::ConformanceTestee(_) => "warn",
     };
     init_logging(default_log_level);
@@ -133,6 +138,7 @@ pub(crate) fn main() -> ExitCode {
         Command::Call(args) => block_on(call::run(args)),
         Command::Demo(args) => block_on(demo::run(args)),
         Command::Health(args) => block_on(health::run(args)),
+        Command::Inspect(args) => block_on(inspect::run(args)),
         Command::InteropServer(args) => block_on(interop_server::run(args)),
         Command::InteropClient(args) => block_on(interop_client::run(args)),
         // One request at a time on stdin and stdout: no runtime.
@@ -190,7 +196,7 @@ fn usage_error(error: &clap::Error) -> ExitCode {
     // The subcommand the user meant, for the pointer to its --help.
     let command = match std::env::args().nth(1).as_deref() {
         Some(
-            sub @ ("serve" | "demo" | "health" | "interop-server" | "interop-client"
+            sub @ ("serve" | "call" | "demo" | "health" | "inspect" | "interop-server" | "interop-client"
             | "conformance-testee"),
         ) => {
             format!("h2grpc {sub}")
