@@ -12,6 +12,7 @@ mod end_to_end;
 mod golden;
 mod grpcurl;
 mod health;
+mod inspect;
 mod interop;
 mod misbehaving_peer;
 mod protobuf_codec;

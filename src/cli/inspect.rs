@@ -1,7 +1,7 @@
 //! `h2grpc inspect`: a proxy that prints every byte of the calls that pass through it,
 //! explained ([`h2grpc::inspect`]).
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -16,6 +16,9 @@ use super::Failure;
 use super::call::Descriptors;
 
 /// The flags of `h2grpc inspect`.
+///
+/// The first line of output is `listening on HOST:PORT` (with `--json`, the object
+/// `{"event":"listening","addr":...,"target":...}`); the calls follow as they pass.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
 h2grpc inspect --listen 127.0.0.1:50052 --target 127.0.0.1:50051\n  \
@@ -72,7 +75,10 @@ fn host_port(target: &str) -> Result<String, Failure> {
             "--target {target}: only a cleartext (http://) target can be inspected"
         )));
     }
-    let bare = target.strip_prefix("http://").unwrap_or(target).trim_end_matches('/');
+    let bare = target
+        .strip_prefix("http://")
+        .unwrap_or(target)
+        .trim_end_matches('/');
     if bare.is_empty() || bare.contains('/') || !bare.contains(':') {
         return Err(Failure::usage(format!(
             "--target {target}: write HOST:PORT or http://HOST:PORT"
@@ -145,8 +151,21 @@ pub(crate) async fn run(args: InspectArgs) -> Result<(), Failure> {
             ..Options::default()
         },
     };
-    let address = listener.local_addr().map_or_else(|_| args.listen.clone(), |a| a.to_string());
-    tracing::info!("inspecting: {address} → {target}");
+    // The first line says where to connect (as `serve` says it): a JSON object under --json.
+    let address = listener
+        .local_addr()
+        .map_or_else(|_| args.listen.clone(), |a| a.to_string());
+    let first = match output {
+        Output::Json => {
+            serde_json::json!({ "event": "listening", "addr": address, "target": target })
+                .to_string()
+        }
+        _ => format!("listening on {address}"),
+    };
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "{first}")
+        .and_then(|()| stdout.flush())
+        .map_err(|error| Failure::runtime(format!("cannot write to stdout: {error}")))?;
     proxy::run(listener, target, display, Box::new(std::io::stdout()))
         .await
         .map_err(|error| Failure::runtime(format!("the proxy stopped: {error}")))

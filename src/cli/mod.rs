@@ -196,8 +196,8 @@ fn usage_error(error: &clap::Error) -> ExitCode {
     // The subcommand the user meant, for the pointer to its --help.
     let command = match std::env::args().nth(1).as_deref() {
         Some(
-            sub @ ("serve" | "call" | "demo" | "health" | "inspect" | "interop-server" | "interop-client"
-            | "conformance-testee"),
+            sub @ ("serve" | "call" | "demo" | "health" | "inspect" | "interop-server"
+            | "interop-client" | "conformance-testee"),
         ) => {
             format!("h2grpc {sub}")
         }

@@ -50,7 +50,7 @@ pub mod frame;
 pub mod hpack;
 pub mod meaning;
 pub mod messages;
-pub mod proxy;
 mod names;
+pub mod proxy;
 pub mod reader;
 pub mod render;

@@ -64,11 +64,30 @@ pub struct Display {
 }
 
 enum Copy {
-    Opened { conn: u64, peer: SocketAddr },
-    Bytes { conn: u64, direction: Direction, at: Duration, bytes: Bytes },
-    Closed { conn: u64, direction: Direction, at: Duration, error: Option<String> },
-    Dropped { conn: u64, at: Duration },
-    Refused { conn: u64, error: String },
+    Opened {
+        conn: u64,
+        peer: SocketAddr,
+    },
+    Bytes {
+        conn: u64,
+        direction: Direction,
+        at: Duration,
+        bytes: Bytes,
+    },
+    Closed {
+        conn: u64,
+        direction: Direction,
+        at: Duration,
+        error: Option<String>,
+    },
+    Dropped {
+        conn: u64,
+        at: Duration,
+    },
+    Refused {
+        conn: u64,
+        error: String,
+    },
 }
 
 /// The shared state of the forwarding side.
@@ -130,7 +149,14 @@ async fn splice(conn: u64, client: TcpStream, server: TcpStream, shared: Arc<Sha
         Arc::clone(&shared),
         Arc::clone(&inspected),
     );
-    let down = forward(conn, Direction::ServerToClient, server_read, client_write, shared, inspected);
+    let down = forward(
+        conn,
+        Direction::ServerToClient,
+        server_read,
+        client_write,
+        shared,
+        inspected,
+    );
     tokio::join!(up, down);
 }
 
@@ -160,7 +186,12 @@ async fn forward(
                 let _ = shared.copies.send(Copy::Dropped { conn, at });
             } else {
                 let bytes = Bytes::copy_from_slice(&buffer[..n]);
-                let _ = shared.copies.send(Copy::Bytes { conn, direction, at, bytes });
+                let _ = shared.copies.send(Copy::Bytes {
+                    conn,
+                    direction,
+                    at,
+                    bytes,
+                });
             }
         }
     };
@@ -170,7 +201,12 @@ async fn forward(
         let _ = to.shutdown().await;
     }
     let at = shared.start.elapsed();
-    let _ = shared.copies.send(Copy::Closed { conn, direction, at, error });
+    let _ = shared.copies.send(Copy::Closed {
+        conn,
+        direction,
+        at,
+        error,
+    });
 }
 
 /// Per connection: its reading, whether it is still read, and the method of each stream.
@@ -180,7 +216,12 @@ struct Inspected {
     methods: HashMap<u32, String>,
 }
 
-fn inspect(inbox: mpsc::Receiver<Copy>, backlog: &AtomicUsize, display: Display, mut out: Box<dyn Write + Send>) {
+fn inspect(
+    inbox: mpsc::Receiver<Copy>,
+    backlog: &AtomicUsize,
+    display: Display,
+    mut out: Box<dyn Write + Send>,
+) {
     let mut connections: HashMap<u64, Inspected> = HashMap::new();
     let mut events = Vec::new();
     let mut text_out = String::new();
@@ -192,12 +233,16 @@ fn inspect(inbox: mpsc::Receiver<Copy>, backlog: &AtomicUsize, display: Display,
                     connections.insert(
                         conn,
                         Inspected {
-                            connection: Connection::new(Arc::clone(&display.methods), display.options),
+                            connection: Connection::new(
+                                Arc::clone(&display.methods),
+                                display.options,
+                            ),
                             closed: [false; 2],
                             methods: HashMap::new(),
                         },
                     );
-                    if display.output != Output::Json && !matches!(display.output, Output::Calls(_)) {
+                    if display.output != Output::Json && !matches!(display.output, Output::Calls(_))
+                    {
                         text_out.push_str(&format!("conn {conn} opened by {peer}\n"));
                     }
                 }
@@ -206,14 +251,24 @@ fn inspect(inbox: mpsc::Receiver<Copy>, backlog: &AtomicUsize, display: Display,
                     let event = Event {
                         direction: Direction::ClientToServer,
                         at: Duration::ZERO,
-                        kind: EventKind::Problem { stream_id: None, text: error },
+                        kind: EventKind::Problem {
+                            stream_id: None,
+                            text: error,
+                        },
                     };
                     render(conn, &event, &display, &mut text_out);
                 }
-                Copy::Bytes { conn, direction, at, bytes } => {
+                Copy::Bytes {
+                    conn,
+                    direction,
+                    at,
+                    bytes,
+                } => {
                     backlog.fetch_sub(bytes.len(), Ordering::Relaxed);
                     if let Some(inspected) = connections.get_mut(&conn) {
-                        inspected.connection.push(direction, &bytes, at, &mut events);
+                        inspected
+                            .connection
+                            .push(direction, &bytes, at, &mut events);
                         show(conn, inspected, &mut events, &display, &mut text_out);
                     }
                 }
@@ -233,13 +288,21 @@ fn inspect(inbox: mpsc::Receiver<Copy>, backlog: &AtomicUsize, display: Display,
                         show(conn, &mut inspected, &mut events, &display, &mut text_out);
                     }
                 }
-                Copy::Closed { conn, direction, at, error } => {
+                Copy::Closed {
+                    conn,
+                    direction,
+                    at,
+                    error,
+                } => {
                     if let Some(inspected) = connections.get_mut(&conn) {
                         if let Some(error) = error {
                             events.push(Event {
                                 direction,
                                 at,
-                                kind: EventKind::Problem { stream_id: None, text: error },
+                                kind: EventKind::Problem {
+                                    stream_id: None,
+                                    text: error,
+                                },
                             });
                         }
                         let i = usize::from(direction == Direction::ServerToClient);
@@ -275,7 +338,13 @@ fn method_matches(path: &str, filters: &[String]) -> bool {
         .any(|f| f == path || f == trimmed || f == service || f == method)
 }
 
-fn show(conn: u64, inspected: &mut Inspected, events: &mut Vec<Event>, display: &Display, out: &mut String) {
+fn show(
+    conn: u64,
+    inspected: &mut Inspected,
+    events: &mut Vec<Event>,
+    display: &Display,
+    out: &mut String,
+) {
     for event in events.iter() {
         if let EventKind::Headers(block) = &event.kind
             && block.role == BlockRole::RequestHeaders
@@ -327,7 +396,12 @@ mod tests {
     fn method_filters() {
         let filters = |f: &[&str]| f.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         let path = "/hello.Greeter/SayHello";
-        for filter in ["/hello.Greeter/SayHello", "hello.Greeter/SayHello", "hello.Greeter", "SayHello"] {
+        for filter in [
+            "/hello.Greeter/SayHello",
+            "hello.Greeter/SayHello",
+            "hello.Greeter",
+            "SayHello",
+        ] {
             assert!(method_matches(path, &filters(&[filter])), "{filter}");
         }
         assert!(!method_matches(path, &filters(&["Greeter", "hello"])));

@@ -229,6 +229,22 @@ impl Listening {
         Self::start(command)
     }
 
+    /// `h2grpc inspect --listen 127.0.0.1:0 --target <target> <args>`: the proxy, on a free port.
+    #[track_caller]
+    pub(crate) fn inspect(target: &str, args: &[&str]) -> Self {
+        let mut command = Command::new(BIN);
+        command
+            .args(["inspect", "--listen", "127.0.0.1:0", "--target", target])
+            .args(args);
+        Self::start(command)
+    }
+
+    /// Any command whose first line on stdout is `listening on <addr>`.
+    #[track_caller]
+    pub(crate) fn command(command: Command) -> Self {
+        Self::start(command)
+    }
+
     #[track_caller]
     fn start(mut command: Command) -> Self {
         let mut child = command
@@ -265,9 +281,15 @@ impl Listening {
                 );
             }
         };
+        // `listening on <addr>`, or `h2grpc inspect --json`'s `{"event":"listening","addr":...}`.
         let addr = first
             .trim_end()
             .strip_prefix("listening on ")
+            .map(str::to_owned)
+            .or_else(|| {
+                let object: serde_json::Value = serde_json::from_str(&first).ok()?;
+                Some(object.get("addr")?.as_str()?.to_owned())
+            })
             .and_then(|addr| addr.parse().ok());
         let Some(addr) = addr else {
             let _ = child.kill();

@@ -67,9 +67,10 @@ pub fn render(connection: u64, event: &Event) -> String {
             "malformed",
             json!({ "offset": offset, "type_code": header.type_code, "error": error.to_string(), "hex": hex(bytes) }),
         ),
-        EventKind::Stopped { offset, error } => {
-            ("stopped", json!({ "offset": offset, "error": error.to_string() }))
-        }
+        EventKind::Stopped { offset, error } => (
+            "stopped",
+            json!({ "offset": offset, "error": error.to_string() }),
+        ),
         EventKind::Headers(block) => ("headers", block_fields(block)),
         EventKind::Message(message) => ("message", message_fields(message)),
         EventKind::CallEnd(summary) => (

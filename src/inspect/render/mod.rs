@@ -128,7 +128,11 @@ pub fn calls_line(connection: u64, summary: &CallSummary, style: Style) -> Strin
         summary.data_octets[0],
         summary.messages[1],
         summary.data_octets[1],
-        if summary.trailers_only { ", Trailers-Only" } else { "" },
+        if summary.trailers_only {
+            ", Trailers-Only"
+        } else {
+            ""
+        },
     )
 }
 

@@ -25,7 +25,10 @@ const HEX_WIDTH: usize = 16;
 #[must_use]
 pub fn render(connection: u64, event: &Event, style: Style) -> String {
     let mut out = String::new();
-    let who = style.side(event.direction, &format!("conn {connection} {}", arrow(event.direction)));
+    let who = style.side(
+        event.direction,
+        &format!("conn {connection} {}", arrow(event.direction)),
+    );
     match &event.kind {
         EventKind::Preface { offset } => {
             let _ = writeln!(
@@ -67,7 +70,9 @@ pub fn render(connection: u64, event: &Event, style: Style) -> String {
             );
         }
         EventKind::Problem { stream_id, text } => {
-            let on = stream_id.map(|id| format!(" stream {id}")).unwrap_or_default();
+            let on = stream_id
+                .map(|id| format!(" stream {id}"))
+                .unwrap_or_default();
             let _ = writeln!(out, "{who}  {}{on}: {text}", style.error("problem"));
         }
     }
@@ -84,9 +89,10 @@ fn short_hex(octets: &[u8]) -> String {
 
 fn frame_text(out: &mut String, who: &str, frame: &Frame, flow: Option<Flow>, style: Style) {
     let header = &frame.header;
-    let name = header
-        .frame_type()
-        .map_or_else(|| format!("UNKNOWN(0x{:x})", header.type_code), |t| t.name().to_owned());
+    let name = header.frame_type().map_or_else(
+        || format!("UNKNOWN(0x{:x})", header.type_code),
+        |t| t.name().to_owned(),
+    );
     let flags = header.flag_names().join(" ");
     let _ = writeln!(
         out,
@@ -94,7 +100,11 @@ fn frame_text(out: &mut String, who: &str, frame: &Frame, flow: Option<Flow>, st
         style.bold(&name),
         header.stream_id,
         header.length,
-        if flags.is_empty() { String::new() } else { format!(", {flags}") }
+        if flags.is_empty() {
+            String::new()
+        } else {
+            format!(", {flags}")
+        }
     );
     let _ = writeln!(
         out,
@@ -103,7 +113,11 @@ fn frame_text(out: &mut String, who: &str, frame: &Frame, flow: Option<Flow>, st
         header.length,
         header.type_code,
         header.flags,
-        if flags.is_empty() { String::new() } else { format!(" {flags}") },
+        if flags.is_empty() {
+            String::new()
+        } else {
+            format!(" {flags}")
+        },
         header.stream_id
     );
     match &frame.payload {
@@ -113,10 +127,10 @@ fn frame_text(out: &mut String, who: &str, frame: &Frame, flow: Option<Flow>, st
                     out,
                     "    {}  {} = {}",
                     style.dim(&hex(frame.part(&setting.at))),
-                    setting
-                        .id
-                        .name()
-                        .map_or_else(|| format!("unknown setting 0x{:x}", setting.id.0), str::to_owned),
+                    setting.id.name().map_or_else(
+                        || format!("unknown setting 0x{:x}", setting.id.0),
+                        str::to_owned
+                    ),
                     setting.value
                 );
             }
@@ -270,7 +284,11 @@ fn block_text(out: &mut String, who: &str, block: &HeaderBlock, style: Style) {
         }
     }
     if let Some((offset, error)) = &block.error {
-        let _ = writeln!(out, "    {} at octet {offset} of the block: {error}", style.error("HPACK error"));
+        let _ = writeln!(
+            out,
+            "    {} at octet {offset} of the block: {error}",
+            style.error("HPACK error")
+        );
     }
     match block.role {
         crate::inspect::connection::BlockRole::TrailersOnly => {
@@ -314,7 +332,12 @@ fn message_text(out: &mut String, who: &str, event: &MessageEvent, style: Style)
         ),
         _ => "not a valid flag".to_owned(),
     };
-    let _ = writeln!(out, "    {}  Compressed-Flag {}: {flag_meaning}", style.dim(&hex(&[message.flag])), message.flag);
+    let _ = writeln!(
+        out,
+        "    {}  Compressed-Flag {}: {flag_meaning}",
+        style.dim(&hex(&[message.flag])),
+        message.flag
+    );
     let _ = writeln!(
         out,
         "    {}  Message-Length {}",
@@ -369,6 +392,10 @@ fn summary_text(out: &mut String, who: &str, summary: &CallSummary, style: Style
         summary.data_octets[0],
         summary.messages[1],
         summary.data_octets[1],
-        if summary.trailers_only { "; Trailers-Only" } else { "" }
+        if summary.trailers_only {
+            "; Trailers-Only"
+        } else {
+            ""
+        }
     );
 }
