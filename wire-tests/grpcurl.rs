@@ -519,7 +519,7 @@ fn grpcurl_client_streaming_and_bidi() {
     assert_eq!(empty.stdout, "{\n  \n}\n");
 }
 
-/// The error codes of SERVICES.md as grpcurl reports them.
+/// The error codes the services document (`h2grpc::services`) as grpcurl reports them.
 #[test]
 fn grpcurl_error_codes() {
     let server = Listening::h2grpc(&[], &[]);
