@@ -28,6 +28,48 @@
 //! await, never touch a socket and never read a clock, so every one of them is tested with byte
 //! arrays alone. Only [`transport`] names `h2`.
 //!
+//! ## Reading order
+//!
+//! To learn the protocol from the code, read these files in this order (paths under `src/`).
+//! Each step uses only what the steps before it explain.
+//!
+//! 1. `protobuf/wire_type.rs`: varints, field keys and the four wire types that matter.
+//! 2. `protobuf/decoder.rs`, `protobuf/encoder.rs`: records in, field values out, and back.
+//! 3. `protobuf/kinds.rs`, `protobuf/message.rs`: one marker per field type; the
+//!    [`protobuf::Message`] trait (`encode_fields` is run twice, to size and then to write;
+//!    `merge_field` reads one field).
+//! 4. `services/hello.rs`: the smallest messages written by hand, a server and a client.
+//! 5. `framing.rs`: the 5-byte prefix and the [`framing::Deframer`].
+//! 6. `status.rs`, `metadata.rs`, `timeout.rs`, `compression.rs`: the headers of a call, one file
+//!    per header family.
+//! 7. `call/mod.rs`, then `call/method.rs`, `call/client.rs`, `call/server.rs`,
+//!    `call/inbound.rs`: the grammar of a call, sans-IO, each failure a [`status::Status`].
+//! 8. `transport/mod.rs`, then `transport/settings.rs`, `transport/recv.rs`,
+//!    `transport/send.rs`, `transport/server.rs`, `transport/client.rs`: HTTP/2 on `h2`, flow
+//!    control both ways.
+//! 9. `rpc/mod.rs`, `server/mod.rs`, `server/router.rs`, `server/handler/`, `client/mod.rs`: the
+//!    typed API a program uses.
+//! 10. `services/finance/`, `services/users/`, `services/health/`, `services/reflection/`: the
+//!     other services, each a `.proto` file of `proto/` written out by hand.
+//!
+//! [`schema`], [`dynamic`] and [`json`] come after: they build on the codec of step 3 for
+//! messages whose types are only known at run time.
+//!
+//! A first reading can skip these files: they make h2grpc fast or robust, and the protocol reads
+//! the same without them.
+//!
+//! | file | what it does |
+//! |---|---|
+//! | `protobuf/text.rs` | inline strings: a short `string` field is copied into the value itself, a long one is a slice of the received buffer |
+//! | `protobuf/spliced.rs` | spliced buffers: a large `bytes` field is sent from where it is, not copied into the encode buffer |
+//! | `protobuf/encoded.rs` | a message carried as its bytes, for code that never decodes it |
+//! | `rpc/outbox.rs` | how a streaming call's messages are batched into few DATA frames (read [`rpc::Sender`]'s docs instead) |
+//! | `rpc/pool.rs` | the per-thread pool of batch buffers |
+//! | `transport/coalesce.rs` | write coalescing: the DATA frames of one turn leave in one system call |
+//! | `server/workers.rs` | worker threads, each a current-thread runtime owning its connections |
+//! | `client/backoff.rs` | reconnection backoff |
+//! | `tls/` | TLS under HTTP/2 |
+//!
 //! ## A unary call on the wire
 //!
 //! `hello.Greeter/SayHello` with `HelloRequest { name: "world" }`, as HTTP/2 frames:

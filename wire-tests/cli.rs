@@ -1,5 +1,5 @@
 //! The `h2grpc` binary: `serve` prints where it listens and stops on SIGTERM, `demo` prints
-//! what the seeds' clients print, and every failure is one line and a non-zero exit.
+//! what the tutorials' clients print, and every failure is one line and a non-zero exit.
 
 use std::time::{Duration, Instant};
 

@@ -1,5 +1,5 @@
-//! grpcurl (grpc-go inside) against `h2grpc serve`, with the schema from `-proto` (reflection
-//! is not served yet): listing and describing from the `.proto` files, every method of every
+//! grpcurl (grpc-go inside) against `h2grpc serve`, with the schema from `-proto` (the same
+//! through reflection is `reflection/grpcurl.rs`): listing and describing from the `.proto` files, every method of every
 //! kind from JSON (`-d`, several objects on stdin with `-d @`), the status codes grpcurl turns
 //! into its exit code (64 + code) and `Code:`/`Message:` lines, headers (`-H`), `-max-time`.
 //!
@@ -519,7 +519,7 @@ fn grpcurl_client_streaming_and_bidi() {
     assert_eq!(empty.stdout, "{\n  \n}\n");
 }
 
-/// The error codes of SERVICES.md as grpcurl reports them.
+/// The error codes the services document (`h2grpc::services`) as grpcurl reports them.
 #[test]
 fn grpcurl_error_codes() {
     let server = Listening::h2grpc(&[], &[]);

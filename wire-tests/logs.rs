@@ -33,7 +33,7 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
     }
 }
 
-/// CreateUser sees the request metadata, as seed 002's servicer prints
+/// CreateUser sees the request metadata, as the users demo's servicer prints
 /// `dict(context.invocation_metadata())`; it logs it at debug, and nothing of it goes back on the
 /// wire.
 #[tokio::test]

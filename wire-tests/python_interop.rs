@@ -1,10 +1,11 @@
-//! Interop with Python grpcio, the seeds' own runtime, in both directions.
+//! Interop with Python grpcio, the tutorials' own runtime (`h2grpc::services` names the
+//! tutorials), in both directions.
 //!
-//! - **Python clients → `h2grpc serve`**: the seeds' client programs (`wire-tests/python/`,
-//!   unchanged apart from the target) print what the seeds say they print; probes in the same
-//!   style cover every status of `SERVICES.md`, metadata, a deadline, large messages, `grpc.aio`
+//! - **Python clients → `h2grpc serve`**: the tutorials' client programs (`wire-tests/python/`,
+//!   unchanged apart from the target) print what the tutorials say they print; probes in the same
+//!   style cover every status the services document, metadata, a deadline, large messages, `grpc.aio`
 //!   and the auth interceptor.
-//! - **h2grpc's client → the seeds' Python servers**: `h2grpc demo` prints the same lines as
+//! - **h2grpc's client → the tutorials' Python servers**: `h2grpc demo` prints the same lines as
 //!   against `h2grpc serve`, and the typed clients make every kind of call, see the error codes
 //!   the Python handlers set, exchange metadata and give up at their deadline.
 //!
@@ -60,7 +61,7 @@ fn numbers(pattern: &str, line: &str) -> Vec<f64> {
         .collect()
 }
 
-/// Seed 000's finance_client.py output, whoever printed it (the Python client or `h2grpc demo`):
+/// The grpcio tutorial's finance_client.py output, whoever printed it (the Python client or `h2grpc demo`):
 /// the unary line, six rate updates, the batch line, three live lines; numbers as the format
 /// strings print them (`:.2f`, `:.4f`), values as the rate table gives them.
 #[track_caller]
@@ -90,7 +91,7 @@ fn assert_finance_client_output(stdout: &str) {
     }
 }
 
-/// Seed 001's demo() output: a fresh server, so Alice is the only user listed.
+/// The users-service tutorial's demo() output: a fresh server, so Alice is the only user listed.
 #[track_caller]
 fn assert_users_client_output(stdout: &str) {
     let lines: Vec<&str> = stdout.lines().collect();
@@ -126,7 +127,7 @@ const HELLOWORLD_CLIENT_OUTPUT: &str = "Will try to greet world ...\n\
 // ===== Python clients → h2grpc serve =====
 
 #[test]
-fn seed_hello_client_against_h2grpc() {
+fn tutorial_hello_client_against_h2grpc() {
     let server = Listening::h2grpc(&[], &[]);
     let client = run_python("hello_client.py", &[&server.host_port()]);
     assert_success(&client);
@@ -134,7 +135,7 @@ fn seed_hello_client_against_h2grpc() {
 }
 
 #[test]
-fn seed_helloworld_client_against_h2grpc() {
+fn tutorial_helloworld_client_against_h2grpc() {
     let server = Listening::h2grpc(&[], &[]);
     let client = run_python("greeter_client.py", &[&server.host_port()]);
     assert_success(&client);
@@ -158,10 +159,10 @@ fn seed_helloworld_client_against_h2grpc() {
     assert_eq!(streams.stdout, expected);
 }
 
-/// The seed's client breaks out of WatchRates after six updates (the call is cancelled when its
+/// The tutorial's client breaks out of WatchRates after six updates (the call is cancelled when its
 /// channel closes) and goes on with the next calls on the same channel.
 #[test]
-fn seed_finance_client_against_h2grpc() {
+fn tutorial_finance_client_against_h2grpc() {
     let server = Listening::h2grpc(&["--watch-interval-ms", "50"], &[]);
     let client = run_python("finance_client.py", &[&server.host_port()]);
     assert_success(&client);
@@ -169,7 +170,7 @@ fn seed_finance_client_against_h2grpc() {
 }
 
 #[test]
-fn seed_finance_error_handling_against_h2grpc() {
+fn tutorial_finance_error_handling_against_h2grpc() {
     let server = Listening::h2grpc(&[], &[]);
     let client = run_python("finance_error_client.py", &[&server.host_port()]);
     assert_success(&client);
@@ -180,16 +181,16 @@ fn seed_finance_error_handling_against_h2grpc() {
 }
 
 #[test]
-fn seed_users_client_against_h2grpc() {
+fn tutorial_users_client_against_h2grpc() {
     let server = Listening::h2grpc(&[], &[]);
     let client = run_python("users_client.py", &[&server.host_port()]);
     assert_success(&client);
     assert_users_client_output(&client.stdout);
 }
 
-/// Seed 001's `grpc.aio` client: an awaited unary call and an `async for` over ListUsers.
+/// The users-service tutorial's `grpc.aio` client: an awaited unary call and an `async for` over ListUsers.
 #[test]
-fn seed_async_users_client_against_h2grpc() {
+fn tutorial_async_users_client_against_h2grpc() {
     let server = Listening::h2grpc(&[], &[]);
     let first = run_python("users_async_client.py", &[&server.host_port()]);
     assert_success(&first);
@@ -199,8 +200,8 @@ fn seed_async_users_client_against_h2grpc() {
     assert_eq!(second.stdout, "Async created: Dave\n Dave\n Dave\n");
 }
 
-/// Every status of SERVICES.md as grpcio reports it (`e.code()`, `e.details()`), and the
-/// generic ones: an unknown method or service, a request over the 4 MiB limit.
+/// Every status the services document (`h2grpc::services`) as grpcio reports it (`e.code()`,
+/// `e.details()`), and the generic ones: an unknown method or service, a request over the 4 MiB limit.
 #[test]
 fn python_sees_every_status_of_h2grpc() {
     let server = Listening::h2grpc(&[], &[]);
@@ -304,7 +305,7 @@ fn python_auth_token() {
     );
 }
 
-// ===== h2grpc's client → the seeds' Python servers =====
+// ===== h2grpc's client → the tutorials' Python servers =====
 
 #[test]
 fn demo_hello_against_python() {
@@ -322,7 +323,7 @@ fn demo_helloworld_against_python() {
     assert_eq!(demo.stdout, HELLOWORLD_CLIENT_OUTPUT);
 }
 
-/// Against the seed's server, with its one-second sleep between rounds of WatchRates: the
+/// Against the grpcio tutorial's server, with its one-second sleep between rounds of WatchRates: the
 /// demo cancels after six updates, two rounds.
 #[test]
 fn demo_finance_against_python() {
@@ -332,7 +333,8 @@ fn demo_finance_against_python() {
     assert_finance_client_output(&demo.stdout);
 }
 
-/// The seed's server prints `dict(context.invocation_metadata())` for CreateUser (seed 002):
+/// The Python server prints `dict(context.invocation_metadata())` for CreateUser (the users
+/// demo's servicer):
 /// the `ip` entry the demo sends, and h2grpc's user-agent.
 #[test]
 fn demo_users_against_python() {
@@ -348,7 +350,8 @@ fn demo_users_against_python() {
     );
 }
 
-/// Every kind of call on helloworld.Greeter, typed client against the seed 003 server.
+/// Every kind of call on helloworld.Greeter, typed client against the Python quickstart's
+/// server.
 #[tokio::test]
 async fn typed_greeter_client_against_python() {
     bounded(async {
@@ -391,9 +394,9 @@ async fn typed_greeter_client_against_python() {
     .await;
 }
 
-/// Every kind of call on finance.CurrencyConverter against the seed 000 server with its error
-/// handling: the codes and messages of `context.abort`, and a deadline that passes while the
-/// server's WatchRates sleeps between rounds.
+/// Every kind of call on finance.CurrencyConverter against the grpcio tutorial's server with
+/// its error handling: the codes and messages of `context.abort`, and a deadline that passes
+/// while the server's WatchRates sleeps between rounds.
 #[tokio::test]
 async fn typed_finance_client_against_python() {
     bounded(async {
@@ -471,9 +474,10 @@ async fn typed_finance_client_against_python() {
     .await;
 }
 
-/// Every kind of call on users.UserService against the seed 001 server: the status its
-/// handlers set with `context.set_code` (NOT_FOUND, INVALID_ARGUMENT), and the metadata that
-/// the server prints (seed 002). With `--auth`, the seed's AuthInterceptor.
+/// Every kind of call on users.UserService against the users-service tutorial's server: the
+/// status its handlers set with `context.set_code` (NOT_FOUND, INVALID_ARGUMENT), and the
+/// metadata that the server prints (as the users demo's does). With `--auth`, the tutorial's
+/// AuthInterceptor.
 #[tokio::test]
 async fn typed_users_client_against_python() {
     bounded(async {
@@ -553,7 +557,7 @@ async fn typed_users_client_against_python() {
         assert_eq!(names, ["Alice", "Bob"]);
         drop(server);
 
-        // The seed's AuthInterceptor: a call without `authorization: Bearer ...` is refused.
+        // The tutorial's AuthInterceptor: a call without `authorization: Bearer ...` is refused.
         let guarded = Listening::python("users_server.py", &["--auth"]);
         let users = UserServiceClient::new(Channel::connect(&guarded.target()).await.unwrap());
         let refused = users

@@ -1,5 +1,5 @@
-//! Every method of every service, over loopback TCP: the behaviour `SERVICES.md` fixes, with its
-//! exact messages and codes.
+//! Every method of every service, over loopback TCP: the behaviour each service's module docs fix
+//! (`h2grpc::services`), with its exact messages and codes.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -404,7 +404,7 @@ async fn batch_convert_sums_without_validating() {
     // 100 × 0.92 + 250 × 0.79 + 80 × 1.09 = 376.7, each term within the jitter.
     assert_jittered(reply.total_converted, 376.7);
 
-    // The streaming methods convert what they get, as the seed's do.
+    // The streaming methods convert what they get, as the grpcio tutorial's do.
     let mut batch = finance.batch_convert(Request::new(())).await.unwrap();
     batch.send(&convert("XYZ", "ABC", 10.0)).await.unwrap();
     batch.send(&convert("BTC", "BTC", -4.0)).await.unwrap();

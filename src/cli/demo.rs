@@ -1,14 +1,14 @@
-//! `h2grpc demo`: the seeds' client programs, on h2grpc's typed clients, printing line for line
-//! what the Python programs print.
+//! `h2grpc demo`: the client programs of the tutorials (named in [`h2grpc::services`]), on
+//! h2grpc's typed clients, printing line for line what the Python programs print.
 //!
-//! | program | seed | the Python it replays |
+//! | program | tutorial | the Python it replays |
 //! |---|---|---|
-//! | `hello` | 000 | `client.py`: one `SayHello` |
-//! | `helloworld` | 003 | `greeter_client.py`: `SayHello`, then `SayHelloAgain` |
-//! | `finance` | 000 | `finance_client.py`: one call of each of the four kinds |
-//! | `users` | 001 | `demo()`: create, a failing get, list, bulk create |
+//! | `hello` | the grpcio tutorial | `client.py`: one `SayHello` |
+//! | `helloworld` | the Python quickstart | `greeter_client.py`: `SayHello`, then `SayHelloAgain` |
+//! | `finance` | the grpcio tutorial | `finance_client.py`: one call of each of the four kinds |
+//! | `users` | the users-service tutorial | `demo()`: create, a failing get, list, bulk create |
 //!
-//! Where the seeds' text and their code disagree, the output is what the code prints:
+//! Where a tutorial's text and its code disagree, the output is what the code prints:
 //!
 //! - finance: the rate updates are printed with `{update.rate:.4f}`, so the JPY line reads
 //!   `USD/JPY = 149.8213`, where the article's sample output shows `149.82` (the sample was
@@ -21,7 +21,7 @@
 //!   demo uses `alice@example.com`, `bob@example.com` and `carol@example.com`.
 //!
 //! Before the first call the demo waits for the channel to connect, for at most
-//! `--connect-timeout` seconds, like seed 002's `grpc.channel_ready_future(channel).result(...)`,
+//! `--connect-timeout` seconds, like the users demo's `grpc.channel_ready_future(channel).result(...)`,
 //! and exits 1 with `error connecting to server ...` if it does not.
 
 use std::time::Duration;
@@ -44,7 +44,7 @@ use super::{Failure, parse_seconds, say};
 /// The flags of `h2grpc demo`.
 #[derive(Debug, Args)]
 pub(crate) struct DemoArgs {
-    /// Which seed's client to run.
+    /// Which tutorial's client to run.
     #[arg(value_enum)]
     program: Program,
 
@@ -61,16 +61,16 @@ pub(crate) struct DemoArgs {
     connect_timeout: Duration,
 }
 
-/// The seed client programs.
+/// The tutorials' client programs.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Program {
-    /// Seed 000's hello client: `Server replied: Hello, World!`.
+    /// The grpcio tutorial's hello client: `Server replied: Hello, World!`.
     Hello,
-    /// Seed 003's greeter_client.py: SayHello and SayHelloAgain.
+    /// The Python quickstart's greeter_client.py: SayHello and SayHelloAgain.
     Helloworld,
-    /// Seed 000's finance_client.py: Convert, WatchRates, BatchConvert, LiveConvert.
+    /// The grpcio tutorial's finance_client.py: Convert, WatchRates, BatchConvert, LiveConvert.
     Finance,
-    /// Seed 001's demo(): CreateUser, GetUser (NOT_FOUND), ListUsers, BulkCreateUsers.
+    /// The users-service tutorial's demo(): CreateUser, GetUser (NOT_FOUND), ListUsers, BulkCreateUsers.
     Users,
 }
 
@@ -132,7 +132,7 @@ impl Demo {
         Ok(request)
     }
 
-    /// Seed 000, `client.py`.
+    /// The grpcio tutorial's `client.py`.
     async fn hello(&self) -> Result<(), Failure> {
         let stub = hello::GreeterClient::new(self.channel.clone());
         let request = self.request(HelloRequest {
@@ -145,7 +145,7 @@ impl Demo {
         ))
     }
 
-    /// Seed 003, `greeter_client.py` with `SayHelloAgain`.
+    /// The Python quickstart's `greeter_client.py`, with `SayHelloAgain`.
     async fn helloworld(&self) -> Result<(), Failure> {
         let stub = helloworld::GreeterClient::new(self.channel.clone());
         let you = || HelloRequest { name: "you".into() };
@@ -167,7 +167,7 @@ impl Demo {
         ))
     }
 
-    /// Seed 000, `finance_client.py`.
+    /// The grpcio tutorial's `finance_client.py`.
     async fn finance(&self) -> Result<(), Failure> {
         let stub = CurrencyConverterClient::new(self.channel.clone());
         let convert = |from: &str, to: &str, amount: f64| ConvertRequest {
@@ -268,11 +268,11 @@ impl Demo {
         Ok(())
     }
 
-    /// Seed 001, `demo()`.
+    /// The users-service tutorial's `demo()`.
     async fn users(&self) -> Result<(), Failure> {
         let stub = UserServiceClient::new(self.channel.clone());
 
-        // Unary RPC, with the metadata seed 002's client sends (the server logs it at debug).
+        // Unary RPC, with the metadata the users demo's client sends (the server logs it at debug).
         let mut request = self.request(CreateUserRequest {
             name: "Alice".into(),
             email: "alice@example.com".into(),

@@ -28,7 +28,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use h2grpc::status::Status;
 
-/// gRPC by hand on h2: serve the seed services, or run the seeds' client programs.
+/// gRPC by hand on h2: serve the tutorials' services, or run their client programs.
 #[derive(Debug, Parser)]
 #[command(name = "h2grpc", version, arg_required_else_help = true)]
 #[command(
@@ -48,7 +48,7 @@ enum Command {
     /// Call any method of any server with JSON, list its services, describe its types (the
     /// schema from its reflection, --proto files or a --protoset), as grpcurl does.
     Call(call::CallArgs),
-    /// Run one of the seeds' client programs against a server, printing what it prints.
+    /// Run one of the tutorials' client programs against a server, printing what it prints.
     Demo(demo::DemoArgs),
     /// Check a server's health (grpc.health.v1.Health): print the status, exit 0 only when
     /// SERVING.

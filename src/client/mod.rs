@@ -209,7 +209,7 @@ impl Channel {
     }
 
     /// Waits until the channel is connected, retrying with backoff, for at most `timeout`
-    /// (the seeds' `grpc.channel_ready_future(channel).result(timeout=…)`).
+    /// (the tutorials' `grpc.channel_ready_future(channel).result(timeout=…)`).
     ///
     /// # Errors
     /// DEADLINE_EXCEEDED if no connection succeeded in time, with the reason the last attempt

@@ -131,7 +131,7 @@ impl Text {
     /// 4- or 8-byte moves) and then moved into the field by wider loads at other offsets (the
     /// inline bytes start at offset 2). A load that spans several recent stores cannot be
     /// answered from the store buffer and waits for them to reach the cache, some fifteen
-    /// cycles each time: measured, that was a third of the time of decoding a `HelloRequest`.
+    /// cycles each time: measured, a third of the time of decoding a `HelloRequest` made that way.
     ///
     /// When at least [`Text::INLINE_CAPACITY`] bytes of `buffer` follow `start`, a short text is
     /// copied as one fixed-size block (a few moves, where a copy of variable length is a call to

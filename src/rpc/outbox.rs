@@ -104,7 +104,7 @@ struct State {
     /// The largest batch handed over whole since the last small one (up to two [`LIMIT`]s):
     /// the capacity the next buffer starts with, so that a handler that fills batches does not
     /// grow each one again by reallocating (every doubling copies what is queued; for a stream
-    /// of 1 KiB messages, that was one more copy of every byte sent).
+    /// of 1 KiB messages, that would be one more copy of every byte sent).
     peak: usize,
 }
 
@@ -277,7 +277,7 @@ impl Outbox {
             if cut < len {
                 // The rest (less than a frame) is copied to the head of the next batch.
                 // The next buffer comes from the pool, as in `push`: one from the allocator
-                // per batch made the heap grow and shrink (page faults on fresh pages).
+                // per batch would make the heap grow and shrink (page faults on fresh pages).
                 state.messages = super::pool::take(state.peak.max(len - cut));
                 state.messages.extend_from_slice(&messages[cut..]);
                 messages.truncate(cut);

@@ -1,14 +1,14 @@
 //! The buffers of full batches, recycled on each thread.
 //!
 //! A full batch is handed to `h2` whole, and `h2` drops it once written. Given back to the
-//! allocator, the batch buffers made the heap grow and shrink all the time (each regrowth a run of
-//! page faults on fresh pages, and the data copied into cold memory); here the buffer goes back
-//! to a small pool of the thread that drops it instead, and the next batch takes it from there.
+//! allocator, the batch buffers would make the heap grow and shrink all the time (each regrowth a
+//! run of page faults on fresh pages, and the data copied into cold memory); so the buffer goes
+//! back to a small pool of the thread that drops it, and the next batch takes it from there.
 //!
 //! Every pooled buffer has one size, [`SIZE`]: room for a full batch ([`LIMIT`] queued plus the
-//! message that crossed it, up to a frame). Buffers sized to each call's needs missed the pool
-//! whenever the next need was a few bytes larger than the buffer on top, and a buffer that a
-//! batch outgrew was reallocated out of it.
+//! message that crossed it, up to a frame). Buffers sized to each call's needs would miss the
+//! pool whenever the next need is a few bytes larger than the buffer on top, and a buffer that a
+//! batch outgrows would be reallocated out of it.
 
 use std::cell::RefCell;
 

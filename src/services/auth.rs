@@ -1,4 +1,5 @@
-//! Bearer-token authentication: seed 001's `AuthInterceptor`, as a [`Server::interceptor`].
+//! Bearer-token authentication: the users-service tutorial's `AuthInterceptor`, as a
+//! [`Server::interceptor`].
 //!
 //! With a token configured, every call must carry the metadata entry
 //! `authorization: Bearer <token>`; any other call is refused before its handler runs, with
@@ -9,7 +10,7 @@
 //! grpc-message Missing%20or%20invalid%20token                          (END_STREAM)
 //! ```
 //!
-//! The seed only checks that the value *starts with* `Bearer `; `SERVICES.md` asks for the
+//! The tutorial only checks that the value *starts with* `Bearer `; h2grpc asks for the
 //! configured token, so the whole value is compared, in time that does not depend on where the
 //! first difference is (the length is not secret).
 //!
@@ -37,7 +38,7 @@ pub const AUTHORIZATION: &str = "authorization";
 /// The scheme before the token: `Bearer ` (RFC 6750 §2.1).
 pub const BEARER_PREFIX: &str = "Bearer ";
 
-/// The message of the UNAUTHENTICATED status, as the seed's.
+/// The message of the UNAUTHENTICATED status, as the tutorial's.
 pub const UNAUTHENTICATED_MESSAGE: &str = "Missing or invalid token";
 
 /// Checks `authorization: Bearer <token>` on every call. Its `Debug` does not show the token.

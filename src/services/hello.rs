@@ -1,4 +1,5 @@
-//! `hello.Greeter` (`proto/hello.proto`, package `hello`): the first service of seed 000.
+//! `hello.Greeter` (`proto/hello.proto`, package `hello`): the first service of the grpcio
+//! tutorial (see [`super`] for the tutorials).
 //!
 //! | RPC | kind | request → response |
 //! |---|---|---|
@@ -8,7 +9,7 @@
 //!
 //! # Server
 //!
-//! [`register`] adds the three methods to a [`Server`]. Their behaviour (`SERVICES.md`) is in
+//! [`register`] adds the three methods to a [`Server`]. Their behaviour is in
 //! the functions [`say_hello`], [`say_hello_again`] and [`say_hello_stream_reply`], which
 //! [`helloworld`](super::helloworld) registers under its own package too:
 //!
@@ -22,7 +23,7 @@
 //!
 //! # Client
 //!
-//! [`GreeterClient`], one method per RPC: seed 000's `client.py` is
+//! [`GreeterClient`], one method per RPC: the grpcio tutorial's `client.py` is
 //!
 //! ```no_run
 //! use h2grpc::client::Channel;

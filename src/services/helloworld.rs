@@ -1,5 +1,5 @@
 //! `helloworld.Greeter` (`proto/helloworld.proto`, package `helloworld`): the Greeter of the
-//! gRPC examples, as seed 003 extends it.
+//! gRPC examples, as the Python quickstart extends it (see [`super`] for the tutorials).
 //!
 //! | RPC | kind | request → response |
 //! |---|---|---|
@@ -22,7 +22,7 @@
 //! [`register`] adds the four methods to a [`Server`]: the first three are
 //! [`hello`](super::hello)'s functions under this package's paths, and
 //! [`say_hello_bidi_stream`] answers each request as it arrives. [`GreeterClient`] is the typed
-//! client; seed 003's `greeter_client.py` is `h2grpc demo helloworld`.
+//! client; the Python quickstart's `greeter_client.py` is `h2grpc demo helloworld`.
 
 pub use super::hello::{HelloReply, HelloRequest};
 

@@ -16,8 +16,44 @@
 //! | [`reflection`] | `proto/grpc/reflection/{v1,v1alpha}/reflection.proto` | `grpc.reflection.v1.ServerReflection`, `grpc.reflection.v1alpha.ServerReflection` | [`reflection::register`] | [`reflection::ReflectionClient`] |
 //! | [`interop`] | `proto/grpc/testing/test.proto` | `grpc.testing.TestService` | [`interop::register`] | [`interop::TestServiceClient`] |
 //!
-//! Around them: [`auth`], the bearer-token interceptor of seed 001, and [`python`], the few
-//! Python formatting rules the seeds' messages depend on.
+//! Around them: [`auth`], the bearer-token interceptor of the users-service tutorial, and
+//! [`python`], the few Python formatting rules the tutorials' messages depend on.
+//!
+//! # The tutorials
+//!
+//! `hello`, `helloworld`, `finance` and `users` are the services of four Python gRPC
+//! tutorials, served so that the tutorials' own clients (and `h2grpc demo`, their clients
+//! rewritten on h2grpc) get the answers the tutorials print. The rest of the project calls them
+//! by these names:
+//!
+//! | name | what it is | what h2grpc takes from it |
+//! |---|---|---|
+//! | **the grpcio tutorial** | a walk through Python's `grpcio` package: a hello service in thirty lines, then a currency converter with one RPC of each kind, its rates table, and a section on error handling and status codes | [`hello`], [`finance`]; `h2grpc demo hello`, `h2grpc demo finance` |
+//! | **the users-service tutorial** | a `users.UserService` over an in-memory dictionary, an `AuthInterceptor` that asks for a bearer token, and a `grpc.aio` (asyncio) client | [`users`], [`auth`]; `h2grpc demo users` |
+//! | **the users demo** | a users service called from a command-line program and from a web application; its client sends request metadata and waits for the channel with a timeout | the metadata `CreateUser` logs; `demo --connect-timeout` |
+//! | **the Python quickstart** | gRPC's `examples/python/helloworld`, extended with `SayHelloAgain`; its client is `greeter_client.py` | [`helloworld`]; `h2grpc demo helloworld` |
+//!
+//! Their `.proto` files are in `proto/` (each says which tutorial it comes from), and
+//! `wire-tests/python/` holds their Python servers and clients, changed only where a test needs
+//! it.
+//!
+//! # The behaviour contract
+//!
+//! The tutorials leave some answers open (a validation, the exact text of an error, what a
+//! stream does at its deadline). Each service's module docs fix them, so that a client written
+//! from a tutorial gets what it expects: [`hello`] (the greetings), [`finance`] (the rates,
+//! `Convert`'s checks and messages, `WatchRates`' rounds and end), [`users`] (validation, ids,
+//! paging, the store's cap), [`auth`] (the token), [`health`] and [`reflection`].
+//! `wire-tests/services.rs` calls every method and checks each rule. For every service:
+//!
+//! - an unknown service or method is UNIMPLEMENTED, sent Trailers-Only, with a `grpc-message`
+//!   naming what was not found;
+//! - messages up to the limit (4 MiB by default both ways; `h2grpc serve
+//!   --max-recv-message-size` and `--max-send-message-size` set others) are accepted;
+//! - custom ASCII and `-bin` metadata are accepted on every call, and deadlines are honoured on
+//!   every kind of call;
+//! - the state of `users.UserService` lives as long as the server process, shared by every
+//!   connection; concurrent calls lose no write.
 //!
 //! [`register_all`] builds the server `h2grpc serve` runs:
 //!

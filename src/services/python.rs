@@ -1,6 +1,6 @@
 //! How Python prints values, where the services' contract says "as Python prints it".
 //!
-//! The seeds are Python programs, and some of their messages show a value the way Python does:
+//! The tutorials ([`super`]) are Python programs, and some of their messages show a value the way Python does:
 //! `f"Amount must be positive, got: {request.amount}"` prints a float as `repr(float)` does
 //! (`-5.0`, `1e-05`), `f"User {request.user_id!r} not found"` quotes a string as `repr(str)`
 //! does (`'x'`, or `"it's"`), and `str(time.time())` is again `repr(float)`. A client written
@@ -8,7 +8,7 @@
 //!
 //! - [`repr_float`]: `repr(x)` for a `float`;
 //! - [`repr_str`]: `repr(s)` for a `str`;
-//! - [`format_fixed`]: the `f"{x:.2f}"` of the seeds' clients.
+//! - [`format_fixed`]: the `f"{x:.2f}"` of the tutorials' clients.
 
 use std::fmt::Write as _;
 

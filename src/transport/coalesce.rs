@@ -3,8 +3,8 @@
 //! `h2` writes a large DATA frame as two pieces, its 9-byte frame header (RFC 9113 §4.1) and
 //! the payload the frame points into (a vectored write, no copy), and then flushes, to use the
 //! same space for the next frame: one `writev` per frame. With the peer's default
-//! SETTINGS_MAX_FRAME_SIZE of 16 KiB (§6.5.2), a server streaming 1 MiB made 65 system calls
-//! per call, and much of the kernel's work is per call, not per byte (a TCP segment, a
+//! SETTINGS_MAX_FRAME_SIZE of 16 KiB (§6.5.2), a server streaming 1 MiB would make 65 system
+//! calls per call, and much of the kernel's work is per call, not per byte (a TCP segment, a
 //! wake-up of the reader).
 //!
 //! [`Coalescing`] sits between `h2` and the socket, on both sides of a connection:

@@ -21,9 +21,9 @@ pub const DEFAULT_MAX_CONCURRENT_STREAMS: u32 = 200;
 /// How much data `h2` may hold per stream before a sender waits: 32 KiB, one full batch of the
 /// outbox (`rpc::outbox::LIMIT`), where h2's own default is 400 KiB. The kernel's socket buffer
 /// already keeps the connection busy; what h2 holds beyond that only ages in memory. With 400 KiB
-/// a stream of 1,000 × 1 KiB responses kept a dozen batches queued per stream, which outran the
-/// batch-buffer pool: buffers went back to the allocator, the heap shrank and regrew, and each
-/// regrowth cost page faults (5–9 per call in the stream1k benchmark; none at 32 KiB, and
+/// a stream of 1,000 × 1 KiB responses keeps a dozen batches queued per stream, which outruns the
+/// batch-buffer pool: buffers go back to the allocator, the heap shrinks and regrows, and each
+/// regrowth costs page faults (5–9 per call in the stream1k benchmark; none at 32 KiB, and
 /// ~5% less CPU per call).
 pub const DEFAULT_MAX_SEND_BUFFER: usize = 32 * 1024;
 

@@ -1,4 +1,5 @@
-# finance_client.py of seed 000, unchanged apart from the target: argv[1] (default the seed's).
+# finance_client.py of the grpcio tutorial (src/services/mod.rs names the tutorials), unchanged
+# apart from the target: argv[1] (default the tutorial's).
 import sys
 
 import grpc

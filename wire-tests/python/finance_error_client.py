@@ -1,5 +1,5 @@
-# The client side of seed 000's "Error Handling and Status Codes", unchanged apart from the
-# target: argv[1] (default the seed's).
+# The client side of the grpcio tutorial's "Error Handling and Status Codes", unchanged apart
+# from the target: argv[1] (default the tutorial's).
 import sys
 
 import grpc

@@ -1,7 +1,8 @@
-# finance_server.py of seed 000, with the Convert of its "Error Handling and Status Codes"
-# section (context.abort with INVALID_ARGUMENT / OUT_OF_RANGE) in place of the first Convert.
+# finance_server.py of the grpcio tutorial, with the Convert of its "Error Handling and Status
+# Codes" section (context.abort with INVALID_ARGUMENT / OUT_OF_RANGE) in place of the first Convert.
 # Unchanged otherwise, the one-second sleep of WatchRates included, apart from the address:
-# argv[1] (default the seed's '[::]:50051'), the bound port printed as `listening on <host>:<port>`.
+# argv[1] (default the tutorial's '[::]:50051'), the bound port printed as
+# `listening on <host>:<port>`.
 import grpc
 import sys
 import time
@@ -23,7 +24,7 @@ def get_rate(frm, to):
 
 class CurrencyConverterServicer(finance_pb2_grpc.CurrencyConverterServicer):
 
-    # --- Unary RPC, with the seed's error handling ---
+    # --- Unary RPC, with the tutorial's error handling ---
     # Server side: abort with a status code
     def Convert(self, request, context):
         supported = {'USD', 'EUR', 'GBP', 'JPY'}

@@ -1,4 +1,4 @@
-"""Generates the Python stubs of proto/*.proto, as the seeds do, into a cache directory.
+"""Generates the Python stubs of proto/*.proto, as the tutorials do, into a cache directory.
 
     python3 gen_stubs.py <proto dir> <cache root>
 
@@ -41,7 +41,7 @@ def main():
     if not os.path.isdir(target):
         os.makedirs(cache_root, exist_ok=True)
         scratch = tempfile.mkdtemp(prefix="stubs-tmp-", dir=cache_root)
-        # The seeds' command: python -m grpc_tools.protoc -I. --python_out=. --grpc_python_out=.
+        # The tutorials' command: python -m grpc_tools.protoc -I. --python_out=. --grpc_python_out=.
         # (plus protoc's own include dir, for the well-known types).
         well_known = os.path.join(os.path.dirname(protoc.__file__), "_proto")
         args = ["grpc_tools.protoc", "-I" + proto_dir, "-I" + well_known,

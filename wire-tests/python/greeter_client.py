@@ -1,5 +1,5 @@
-# greeter_client.py of seed 003 (grpc/examples/python/helloworld with SayHelloAgain), unchanged
-# apart from the target: argv[1] (default the example's localhost:50051).
+# greeter_client.py of the Python quickstart (grpc/examples/python/helloworld with
+# SayHelloAgain), unchanged apart from the target: argv[1] (default the example's localhost:50051).
 from __future__ import print_function
 
 import logging

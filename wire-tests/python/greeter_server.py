@@ -1,8 +1,8 @@
-# greeter_server.py of seed 003 (grpc/examples/python/helloworld with SayHelloAgain), with the
-# two streaming methods of our helloworld.proto written the same way: SayHelloStreamReply sends
-# three greetings, "#1" to "#3", and SayHelloBidiStream one greeting per request, as
-# shared/SERVICES.md has them. The address is argv[1] (default the example's port 50051), the
-# bound port printed as `listening on <host>:<port>`.
+# greeter_server.py of the Python quickstart (grpc/examples/python/helloworld with
+# SayHelloAgain), with the two streaming methods of our helloworld.proto written the same way:
+# SayHelloStreamReply sends three greetings, "#1" to "#3", and SayHelloBidiStream one greeting
+# per request, as src/services/hello.rs and helloworld.rs fix them. The address is argv[1]
+# (default the example's port 50051), the bound port printed as `listening on <host>:<port>`.
 import sys
 from concurrent import futures
 import logging

@@ -1,6 +1,6 @@
-# server.py of seed 000 ("gRPC Quick Example: Hello Service in 30 Lines"), unchanged apart from
-# the address: argv[1] (default the seed's '[::]:50051'), and the bound port printed as
-# `listening on <host>:<port>` (port 0 picks a free one) so a test knows where to connect.
+# server.py of the grpcio tutorial ("gRPC Quick Example: Hello Service in 30 Lines"), unchanged
+# apart from the address: argv[1] (default the tutorial's '[::]:50051'), and the bound port printed
+# as `listening on <host>:<port>` (port 0 picks a free one) so a test knows where to connect.
 import sys
 
 import grpc

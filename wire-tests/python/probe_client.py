@@ -1,6 +1,6 @@
-# Interop probes beyond the seeds' own clients, in the seeds' style (generated stubs, a
-# grpc.insecure_channel, grpc.RpcError): the status paths of shared/SERVICES.md, metadata,
-# deadlines, large messages, the auth interceptor, the streaming greetings.
+# Interop probes beyond the tutorials' own clients, in the tutorials' style (generated stubs, a
+# grpc.insecure_channel, grpc.RpcError): the status paths the services' module docs (src/services/)
+# fix, metadata, deadlines, large messages, the auth interceptor, the streaming greetings.
 #
 #     python3 probe_client.py <target> <probe> [args...]
 #
@@ -38,7 +38,8 @@ def md(pairs):
 
 
 def statuses(channel):
-    """Every status of shared/SERVICES.md, and the generic ones (unknown method, size limit)."""
+    """Every status the services' module docs (src/services/) fix, and the generic ones
+    (unknown method, size limit)."""
     finance = finance_pb2_grpc.CurrencyConverterStub(channel)
     users = users_pb2_grpc.UserServiceStub(channel)
     greeter = hello_pb2_grpc.GreeterStub(channel)
@@ -132,7 +133,7 @@ def metadata(channel):
 
 def timeout(channel, seconds):
     """WatchRates with `timeout=<seconds>`: the updates, then DEADLINE_EXCEEDED."""
-    # Connected first (seed 002's channel_ready_future), so the deadline bounds the call only.
+    # Connected first (the users demo's channel_ready_future), so the deadline bounds the call only.
     grpc.channel_ready_future(channel).result(timeout=10)
     finance = finance_pb2_grpc.CurrencyConverterStub(channel)
     request = finance_pb2.WatchRequest(base_currency="USD", target_currencies=["EUR", "GBP"])

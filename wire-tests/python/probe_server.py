@@ -1,5 +1,5 @@
 # A hello.Greeter for the probes of the h2grpc client (wire-tests/python_interop.rs) that the
-# seeds' servers cannot answer: it echoes request metadata and honours a requested delay.
+# tutorials' servers cannot answer: it echoes request metadata and honours a requested delay.
 #
 #   SayHello             "Hello, {name}!"; every request metadata entry whose key starts with
 #                        `x-` is sent back in the initial metadata and again in the trailing

@@ -1,5 +1,5 @@
-# "Async gRPC with asyncio" of seed 001, unchanged apart from the target, argv[1], and the email
-# (the page shows its CDN's "[email protected]").
+# "Async gRPC with asyncio" of the users-service tutorial, unchanged apart from the target,
+# argv[1], and the email (the page shows its CDN's "[email protected]").
 import sys
 
 import grpc.aio

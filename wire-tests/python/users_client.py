@@ -1,8 +1,8 @@
-# The client of seed 001 ("Implement the Client"), with seed 002's metadata on CreateUser
-# (`metadata=[('ip', ...)]`) and its per-call timeout on the streaming call (`timeout=30`).
-# Unchanged otherwise apart from the target, argv[1], and two repairs of the page's text: the
-# emails are real addresses (the page shows its CDN's "[email protected]"), and "\\n" is "\n"
-# (the page doubled the backslash; the program meant a newline).
+# The client of the users-service tutorial ("Implement the Client"), with the users demo's metadata
+# on CreateUser (`metadata=[('ip', ...)]`) and its per-call timeout on the streaming call
+# (`timeout=30`). Unchanged otherwise apart from the target, argv[1], and two repairs of the page's
+# text: the emails are real addresses (the page shows its CDN's "[email protected]"), and "\\n" is
+# "\n" (the page doubled the backslash; the program meant a newline).
 import sys
 
 import grpc
@@ -20,7 +20,7 @@ def demo(host: str = "localhost", port: int = 50051):
     with get_channel(host, port) as channel:
         stub = pb2_grpc.UserServiceStub(channel)
 
-        # Unary RPC (with seed 002's metadata)
+        # Unary RPC (with the users demo's metadata)
         metadata = [('ip', '127.0.0.1')]
         user = stub.CreateUser(pb2.CreateUserRequest(
             name="Alice",
@@ -35,7 +35,7 @@ def demo(host: str = "localhost", port: int = 50051):
         except grpc.RpcError as e:
             print(f"Error [{e.code()}]: {e.details()}")
 
-        # Server-side streaming (with seed 002's client-side timeout)
+        # Server-side streaming (with the users demo's client-side timeout)
         print("\nAll users:")
         for u in stub.ListUsers(pb2.ListUsersRequest(page_size=100), timeout=30):
             print(f" - {u.name} ({u.email})")

@@ -1,8 +1,9 @@
-# The server of seed 001 ("Implement the Server"), with seed 002's use of the request metadata:
-# CreateUser prints `dict(context.invocation_metadata())`, one line on stdout. With `--auth`,
-# seed 001's AuthInterceptor is installed (it checks only that `authorization` starts with
-# "Bearer ", as the seed's; its refusal needed one repair, see below). Unchanged otherwise,
-# apart from the address: argv[1] (default the seed's port 50051), the bound port printed as
+# The server of the users-service tutorial ("Implement the Server"), with the users demo's use
+# of the request metadata: CreateUser prints `dict(context.invocation_metadata())`, one line on
+# stdout. With `--auth`, the tutorial's AuthInterceptor is installed (it checks only that
+# `authorization` starts with "Bearer ", as the tutorial's; its refusal needed one repair, see
+# below). Unchanged otherwise,
+# apart from the address: argv[1] (default the tutorial's port 50051), the bound port printed as
 # `listening on <host>:<port>`.
 import grpc
 import sys
@@ -25,7 +26,7 @@ class UserServiceServicer(pb2_grpc.UserServiceServicer):
         return user
 
     def CreateUser(self, request, context):
-        # Seed 002: the metadata the client sent, printed.
+        # The users demo: the metadata the client sent, printed.
         metadata = dict(context.invocation_metadata())
         print(metadata, flush=True)
         # Validation
@@ -78,7 +79,7 @@ class AuthInterceptor(grpc.ServerInterceptor):
                 context.set_code(grpc.StatusCode.UNAUTHENTICATED)
                 context.set_details("Missing or invalid token")
                 return pb2.User()
-            # The seed passes `abort` alone; grpcio then cannot serialize the returned User
+            # The tutorial passes `abort` alone; grpcio then cannot serialize the returned User
             # ("TypeError: Argument 'message' has incorrect type"), the call never completes,
             # and every client waits for its deadline. The serializer is the one repair.
             return grpc.unary_unary_rpc_method_handler(

@@ -168,7 +168,8 @@ async fn record_unary(timeout: Option<Duration>) -> (RecordedRequest, RecordedRe
     (tonic, h2grpc)
 }
 
-/// `HelloRequest { name: "world" }`, framed: PROTOCOL.md §1.3's test vector.
+/// `HelloRequest { name: "world" }`, framed: the request of the README's
+/// "A call on the wire".
 const WORLD: &[u8] = b"\x00\x00\x00\x00\x07\x0a\x05world";
 
 #[tokio::test]

@@ -9,8 +9,8 @@
 //! | Response-Headers order | Custom-Metadata, then `content-type` | `content-type`, then Custom-Metadata | PROTOCOL-HTTP2.md: `Response-Headers → HTTP-Status [Message-Encoding] [Message-Accept-Encoding] Content-Type *Custom-Metadata`: h2grpc follows the grammar |
 //! | DATA frame boundaries of a stream | ready messages coalesced into one frame | queued messages coalesced, up to 64 KiB per write | no meaning on the wire; the concatenated bytes are compared |
 //! | `grpc-message` encoding | also encodes space and ``"#<>`?{}`` (`%20`, ...) | only what the spec requires: bytes outside `%x20-%x7E`, and `%` | PROTOCOL-HTTP2.md's `Percent-Byte-Unencoded`; both decode to the same text |
-//! | UNIMPLEMENTED | no `grpc-message`; `grpc-status` before `content-type` for an unknown method of a known service (tonic-build's generated arm), `content-length: 0` for an unknown service (the router's fallback) | `grpc-message` naming what is unknown; `content-type` first | PROTOCOL.md §3.10: h2grpc names the method as grpc-go does; Trailers-Only's grammar is `HTTP-Status Content-Type Trailers` |
-//! | deadline | CANCELLED `Timeout expired`, Trailers-Only | DEADLINE_EXCEEDED, Trailers-Only | statuscodes.md: a deadline is DEADLINE_EXCEEDED (PROTOCOL.md §3.10) |
+//! | UNIMPLEMENTED | no `grpc-message`; `grpc-status` before `content-type` for an unknown method of a known service (tonic-build's generated arm), `content-length: 0` for an unknown service (the router's fallback) | `grpc-message` naming what is unknown; `content-type` first | h2grpc names the method as grpc-go does; Trailers-Only's grammar is `HTTP-Status Content-Type Trailers` |
+//! | deadline | CANCELLED `Timeout expired`, Trailers-Only | DEADLINE_EXCEEDED, Trailers-Only | statuscodes.md: a deadline is DEADLINE_EXCEEDED |
 //! | `content-type` not gRPC's | not checked: the call is served | HTTP 415 with `grpc-status` INTERNAL, Trailers-Only | PROTOCOL-HTTP2.md: servers "SHOULD respond with HTTP status of 415" |
 
 use bytes::{Bytes, BytesMut};
@@ -239,7 +239,7 @@ async fn unknown_method_and_service_are_trailers_only_unimplemented() {
             );
             assert_eq!(get(&response.headers, "grpc-status"), Some("12"));
         }
-        // The deliberate difference (PROTOCOL.md §3.10): h2grpc says what is unknown.
+        // The deliberate difference (as grpc-go): h2grpc says what is unknown.
         assert_eq!(get(&tonic.headers, "grpc-message"), None);
         assert_eq!(get(&h2grpc.headers, "grpc-message"), Some(h2grpc_message));
         assert_eq!(names(&tonic.headers), tonic_names, "{path}");

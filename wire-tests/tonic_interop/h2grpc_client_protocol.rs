@@ -14,7 +14,7 @@ use super::h2grpc_client::{code_and_message, collect, connect, hello_request, us
 use super::{BIN_VALUE, ONE_MIB, big_name};
 
 /// tonic answers an unknown method or service with UNIMPLEMENTED and no `grpc-message`
-/// (PROTOCOL.md §3.3), which h2grpc reads as an empty message.
+/// (sent Trailers-Only), which h2grpc reads as an empty message.
 #[tokio::test]
 async fn unknown_service_and_method_are_unimplemented() {
     let (_server, channel) = connect().await;

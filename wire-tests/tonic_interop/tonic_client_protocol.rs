@@ -157,7 +157,7 @@ async fn grpc_timeout_reaches_the_h2grpc_server() {
 /// tonic's deadline against a slow h2grpc method.
 ///
 /// Both sides enforce it: tonic's client-side `GrpcTimeout` gives up with CANCELLED ("Timeout
-/// expired", tonic's deviation: PROTOCOL.md §3.7), h2grpc's server answers DEADLINE_EXCEEDED
+/// expired", tonic's deviation from statuscodes.md), h2grpc's server answers DEADLINE_EXCEEDED
 /// (statuscodes.md), Trailers-Only. Which of the two the tonic caller sees depends on which
 /// timer fires first; tonic's starts before the request leaves, so it is CANCELLED in practice.
 #[tokio::test]
@@ -177,7 +177,7 @@ async fn unary_deadline_is_cancelled_or_deadline_exceeded() {
 }
 
 /// A streaming deadline is the h2grpc server's alone: tonic's client timer only covers the wait
-/// for the Response-Headers (PROTOCOL.md §3.7), which the handler sends at once. The stream then
+/// for the Response-Headers, which the handler sends at once. The stream then
 /// ends with the server's DEADLINE_EXCEEDED, exactly.
 #[tokio::test]
 async fn streaming_deadline_is_enforced_by_the_h2grpc_server() {

@@ -1,5 +1,5 @@
-//! `finance.CurrencyConverter` (`proto/finance.proto`, package `finance`): seed 000's service,
-//! one RPC of each of the four kinds.
+//! `finance.CurrencyConverter` (`proto/finance.proto`, package `finance`): the grpcio
+//! tutorial's service (see [`crate::services`]), one RPC of each of the four kinds.
 //!
 //! | RPC | kind | request → response |
 //! |---|---|---|

@@ -1,22 +1,51 @@
-//! The server of `finance.CurrencyConverter`, as `SERVICES.md` fixes it.
+//! The server of `finance.CurrencyConverter`: what it answers, fixed here where the grpcio
+//! tutorial leaves it open (`wire-tests/services.rs` checks each rule).
 //!
 //! # Rates
 //!
-//! A fixed table (seed 000's `RATES`), any other pair 1.0, each multiplied by a jitter drawn
-//! uniformly from `[1 − 0.002, 1 + 0.002]`: the rates move a little between calls, as a live feed
+//! The grpcio tutorial's `RATES` table, units of `to` per unit of `from`:
+//!
+//! | from → to | rate |
+//! |---|---|
+//! | USD → EUR | 0.92 |
+//! | USD → GBP | 0.79 |
+//! | USD → JPY | 149.5 |
+//! | EUR → USD | 1.09 |
+//! | GBP → USD | 1.27 |
+//! | JPY → USD | 0.0067 |
+//!
+//! Any other pair is 1.0. Each rate is multiplied by a jitter drawn uniformly from
+//! `[1 − 0.002, 1 + 0.002]` ([`JITTER`]): the rates move a little between calls, as a live feed
 //! would. The same currency on both sides is exactly 1.0, without jitter.
+//!
+//! # The four methods
+//!
+//! - `Convert`: `converted_amount` = `amount` × rate, the `rate` used, and `timestamp`, the
+//!   seconds since the Unix epoch as a decimal string (Python's `str(time.time())`).
+//! - `WatchRates`: rounds of updates, one [`RateUpdate`] per target currency in request order
+//!   (see below).
+//! - `BatchConvert`: `total_converted`, the sum of `amount` × rate over the stream, and `count`;
+//!   an empty stream answers `count` 0.
+//! - `LiveConvert`: one [`ConvertReply`] per request, in order, each sent as its request
+//!   arrives.
 //!
 //! # What is validated
 //!
-//! `Convert` refuses an unsupported `from_currency` (INVALID_ARGUMENT) and an amount that is not
-//! positive (OUT_OF_RANGE), as the seed's "Error Handling" server does. The streaming methods do
-//! *not* validate: the seed's `WatchRates`, `BatchConvert` and `LiveConvert` convert whatever
-//! they are given (an unknown pair at rate 1.0), and `SERVICES.md` keeps them so. A client that
-//! wants the checks calls [`validate`] itself.
+//! `Convert` checks, in this order:
 //!
-//! One departure from the seed: a NaN amount. Python's `nan <= 0` is false, so the seed would
-//! convert it and answer `nan`; NaN is not a positive amount, so h2grpc refuses it with the same
-//! OUT_OF_RANGE, "Amount must be positive, got: nan".
+//! - `from_currency` must be one of [`SUPPORTED_CURRENCIES`]; otherwise INVALID_ARGUMENT
+//!   `Unsupported currency: {from_currency}` (`to_currency` is not checked);
+//! - `amount` must be positive; otherwise OUT_OF_RANGE `Amount must be positive, got: {amount}`,
+//!   the amount printed as Python prints a float (`-5.0`, `0.0`: [`python::repr_float`]).
+//!
+//! These are the tutorial's "Error Handling" server's checks. The streaming methods do *not*
+//! validate: the tutorial's `WatchRates`, `BatchConvert` and `LiveConvert` convert whatever they
+//! are given (an unknown pair at rate 1.0), and h2grpc keeps them so. A client that wants the
+//! checks calls [`validate`] itself.
+//!
+//! One departure from the tutorial: a NaN amount. Python's `nan <= 0` is false, so the tutorial
+//! would convert it and answer `nan`; NaN is not a positive amount, so h2grpc refuses it with the
+//! same OUT_OF_RANGE, "Amount must be positive, got: nan".
 //!
 //! # WatchRates and its end
 //!
@@ -50,13 +79,13 @@ use crate::status::Status;
 /// The currencies `Convert` accepts as `from_currency`.
 pub const SUPPORTED_CURRENCIES: [&str; 4] = ["USD", "EUR", "GBP", "JPY"];
 
-/// How often `WatchRates` sends a round of updates by default: every second, as the seed.
+/// How often `WatchRates` sends a round of updates by default: every second, as the tutorial's.
 pub const DEFAULT_WATCH_INTERVAL: Duration = Duration::from_secs(1);
 
-/// The largest relative move of a rate: ±0.2 %, the seed's `random.uniform(-0.002, 0.002)`.
+/// The largest relative move of a rate: ±0.2 %, the tutorial's `random.uniform(-0.002, 0.002)`.
 pub const JITTER: f64 = 0.002;
 
-/// Seed 000's `RATES`: units of `to` per unit of `from`.
+/// The grpcio tutorial's `RATES`: units of `to` per unit of `from`.
 const RATES: [(&str, &str, f64); 6] = [
     ("USD", "EUR", 0.92),
     ("USD", "GBP", 0.79),
@@ -81,11 +110,11 @@ pub fn base_rate(from: &str, to: &str) -> f64 {
         .map_or(1.0, |&(_, _, rate)| rate)
 }
 
-/// `Convert`'s checks, in the seed's order.
+/// `Convert`'s checks, in the tutorial's order.
 ///
 /// # Errors
 /// - INVALID_ARGUMENT `Unsupported currency: {from_currency}` when `from_currency` is not one
-///   of [`SUPPORTED_CURRENCIES`] (`to_currency` is not checked, as in the seed);
+///   of [`SUPPORTED_CURRENCIES`] (`to_currency` is not checked, as in the tutorial);
 /// - OUT_OF_RANGE `Amount must be positive, got: {amount}` when the amount is zero, negative or
 ///   NaN, the amount printed as Python prints a float (`-5.0`, `0.0`, `-1e-05`, `nan`).
 pub fn validate(request: &ConvertRequest) -> Result<(), Status> {

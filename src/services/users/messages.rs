@@ -1,4 +1,5 @@
-//! `users.UserService` (`proto/user_service.proto`, package `users`): seed 001's service.
+//! `users.UserService` (`proto/user_service.proto`, package `users`): the
+//! users-service tutorial's service (see [`crate::services`]).
 //!
 //! | RPC | kind | request → response |
 //! |---|---|---|
@@ -7,12 +8,12 @@
 //! | `ListUsers` | server streaming | [`ListUsersRequest`] → stream [`User`] |
 //! | `BulkCreateUsers` | client streaming | stream [`CreateUserRequest`] → [`BulkCreateResponse`] |
 //!
-//! The Rust module is `users`, after the package; the file keeps the seed's name,
+//! The Rust module is `users`, after the package; the file keeps the tutorial's name,
 //! `user_service.proto`.
 //!
 //! `int32` and `int64` fields are plain varints: a negative `age` takes ten bytes on the wire
 //! (it is sign-extended to 64 bits), which is why `sint32` exists, and why it is not used here:
-//! the seed declares `int32`.
+//! the tutorial declares `int32`.
 
 use crate::protobuf::{DecodeError, Decoder, FieldSink, Message, Str, Text};
 

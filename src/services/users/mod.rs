@@ -1,4 +1,5 @@
-//! `users.UserService` (`proto/user_service.proto`, package `users`): seed 001's service.
+//! `users.UserService` (`proto/user_service.proto`, package `users`): the
+//! users-service tutorial's service (see [`crate::services`]).
 //!
 //! | RPC | kind | request → response |
 //! |---|---|---|

@@ -1,13 +1,15 @@
-//! The server of `users.UserService`, as `SERVICES.md` fixes it.
+//! The server of `users.UserService`: what it answers, fixed here where the users-service
+//! tutorial leaves it open (`wire-tests/services.rs` checks each rule).
 //!
-//! - `CreateUser` checks the email (non-empty, with an `@`), gives the user a random UUID (v4)
-//!   as id and the current Unix time in seconds as `created_at`. Like seed 002's servicer, which
-//!   reads `dict(context.invocation_metadata())`, it logs the request metadata at `debug`, as
-//!   Python would print that dict (`RUST_LOG=h2grpc=debug` shows it).
-//! - `GetUser` answers NOT_FOUND `User 'x' not found` for an unknown id, the id quoted by
-//!   Python's `repr` (the seed's `{request.user_id!r}`): see [`python::repr_str`].
+//! - `CreateUser` checks the email: an empty one, or one without an `@`, is INVALID_ARGUMENT
+//!   `Invalid email address`. Otherwise the new user gets a random UUID (v4) as id, the given
+//!   name, email and age, and the current Unix time in seconds as `created_at`. Like the users
+//!   demo's servicer, which reads `dict(context.invocation_metadata())`, it logs the request
+//!   metadata at `debug`, as Python would print that dict (`RUST_LOG=h2grpc=debug` shows it).
+//! - `GetUser` answers NOT_FOUND `User '{id}' not found` for an unknown id, the id quoted by
+//!   Python's `repr` (the tutorial's `{request.user_id!r}`): see [`python::repr_str`].
 //! - `ListUsers` sends one page: at most `page_size` users, in creation order. `page_size` 0
-//!   means [`DEFAULT_PAGE_SIZE`] (the seed's `request.page_size or 10`), one above
+//!   means [`DEFAULT_PAGE_SIZE`] (the tutorial's `request.page_size or 10`), one above
 //!   [`MAX_PAGE_SIZE`] is lowered to it, and a negative one is refused with INVALID_ARGUMENT.
 //!   `page_token` is a cursor: see "Paging" in the docs of [`super`] (`mod.rs`).
 //! - `BulkCreateUsers` checks every request as `CreateUser` does; the first invalid one ends the
@@ -17,6 +19,10 @@
 //!   for the new users (a [`MemoryUserStore`] holds [`super::DEFAULT_MAX_USERS`] by default,
 //!   `h2grpc serve --max-users N` sets another cap); a batch that does not fit whole creates
 //!   no user.
+//! - The users live as long as the server process, shared by every connection; concurrent
+//!   calls lose no write.
+//! - With [`auth`](crate::services::auth) installed (`h2grpc serve --auth-token`), a call without
+//!   the configured bearer token is UNAUTHENTICATED `Missing or invalid token`.
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -161,7 +167,7 @@ pub fn register(server: Server) -> Server {
     UserService::in_memory().register(server)
 }
 
-/// Checks an email address as the seed does: not empty, and with an `@`.
+/// Checks an email address as the tutorial does: not empty, and with an `@`.
 ///
 /// # Errors
 /// INVALID_ARGUMENT `Invalid email address`.

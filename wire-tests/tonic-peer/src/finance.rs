@@ -17,7 +17,7 @@ pub struct Finance;
 /// The currencies `Convert` accepts as `from_currency`.
 const SUPPORTED: [&str; 4] = ["USD", "EUR", "GBP", "JPY"];
 
-/// The rate from `from` to `to`: SERVICES.md's table, 1.0 for other pairs and for `from == to`.
+/// The rate from `from` to `to`: the table of `src/services/finance/server.rs`, 1.0 for other pairs and for `from == to`.
 pub fn rate(from: &str, to: &str) -> f64 {
     match (from, to) {
         _ if from == to => 1.0,

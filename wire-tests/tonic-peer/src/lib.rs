@@ -7,8 +7,9 @@
 //!
 //! # The behaviour served
 //!
-//! `shared/SERVICES.md`, simplified to be deterministic: finance rates have no jitter, user ids
-//! count up (`00000000-0000-4000-8000-000000000001`, ...), `WatchRates` sends a round every
+//! What h2grpc's services do (their module docs under `src/services/`), simplified to be
+//! deterministic: finance rates have no jitter, user ids count up
+//! (`00000000-0000-4000-8000-000000000001`, ...), `WatchRates` sends a round every
 //! [`WATCH_INTERVAL`]. On top of it, a few *test knobs* that h2grpc's test server
 //! (`wire-tests/support/services.rs`) implements identically, so that both servers can be asked
 //! the same questions:
