@@ -22,6 +22,7 @@ interleaved, medians and ratios against tonic on a current-thread runtime):
     python3 benches/load.py --compare --scenario latency    # SayHello, 1 call in flight, the servers called in turn: mean and p99
     python3 benches/load.py --rss          # VmRSS of each server idle and with 1,000 idle HTTP/2 connections
     python3 benches/load.py --clients      # h2grpc's vs tonic's client (benches/client_load.rs) against the raw h2 server
+    python3 benches/load.py --inspect      # SayHello 8x16 direct vs through `h2grpc inspect --json`, every call logged
 
 Build first: `cargo build --release && cargo bench --no-run` (the servers, client_load and latency are
 bench targets). stream1k serves h2grpc from `benches/h2grpc_server.rs` (h2grpc's hello and
@@ -444,6 +445,77 @@ def clients(args):
           " the client only when its CPU is near 100%: below, the server or other load bound it)")
 
 
+def start_inspector(target, cpu, log_path):
+    """`h2grpc inspect --json` in front of `target`, pinned to `cpu`, its output in `log_path`."""
+    h2grpc = str(ROOT / "target" / "release" / "h2grpc")
+    log = open(log_path, "w")
+    process = subprocess.Popen(["taskset", "-c", str(cpu), h2grpc, "inspect", "--listen", "127.0.0.1:0",
+                                "--target", target, "--json"], stdout=log, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        first = Path(log_path).read_text().split("\n", 1)[0]
+        match = re.search(r'"addr":"([^"]+)"', first)
+        if match:
+            return process, match.group(1)
+        time.sleep(0.05)
+    process.kill()
+    sys.exit("h2grpc inspect did not start")
+
+
+def logged_calls(log_path):
+    """(calls logged OK, calls logged in all, complaints) once the log stops growing."""
+    size = -1
+    while Path(log_path).stat().st_size != size:
+        size = Path(log_path).stat().st_size
+        time.sleep(0.5)
+    ok = total = complaints = 0
+    with open(log_path) as log:
+        for line in log:
+            if '"event":"call"' in line:
+                total += 1
+                ok += '"status":0,' in line
+            elif re.search(r'"event":"(problem|stopped|malformed|lint)"', line):
+                complaints += 1
+    return ok, total, complaints
+
+
+def inspect(args):
+    """--inspect: `h2grpc serve` and the proxy both pinned to --server-cpu, h2load on --load-cpu;
+    the same load direct and through the proxy, --rounds rounds interleaved."""
+    h2grpc = str(ROOT / "target" / "release" / "h2grpc")
+    server, addr = start_server([h2grpc, "serve", "--addr", "127.0.0.1:0"], args.server_cpu)
+    direct, proxied = [], []
+    try:
+        for round_ in range(args.rounds):
+            figures = run_load(addr, args.path, args.connections, args.streams, args.duration,
+                               load_cpu=args.load_cpu)
+            direct.append(figures["req/s"])
+            print(f"round {round_ + 1} direct        {figures['req/s']:.0f} req/s, "
+                  f"{figures['failed']} failed", file=sys.stderr)
+            with tempfile.TemporaryDirectory() as tmp:
+                log_path = Path(tmp) / "inspect.jsonl"
+                proxy, proxy_addr = start_inspector(addr, args.server_cpu, log_path)
+                try:
+                    figures = run_load(proxy_addr, args.path, args.connections, args.streams,
+                                       args.duration, load_cpu=args.load_cpu)
+                    ok, total, complaints = logged_calls(log_path)
+                finally:
+                    proxy.send_signal(signal.SIGTERM)
+                    proxy.wait(timeout=15)
+            proxied.append(figures["req/s"])
+            print(f"round {round_ + 1} through inspect {figures['req/s']:.0f} req/s, {figures['failed']} failed; "
+                  f"h2load counted {figures['succeeded']} (after warm-up), the log has {ok} OK calls of "
+                  f"{total}, {complaints} complaints", file=sys.stderr)
+            if figures["failed"] or ok < figures["succeeded"] or complaints:
+                sys.exit("calls failed or missing from the log")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=15)
+    d, p = statistics.median(direct), statistics.median(proxied)
+    print(f"direct {d:.0f} req/s, through h2grpc inspect --json {p:.0f} req/s: {p / d:.2f}x "
+          f"(median of {args.rounds} rounds, {args.connections}x{args.streams})")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--target", default="127.0.0.1:50051")
@@ -467,13 +539,15 @@ def main():
                         help="h2grpc's client vs tonic's (client_load) against a pinned server")
     parser.add_argument("--clients-server", choices=["raw", "h2grpc"], default="raw",
                         help="the server --clients drives: the raw h2 ceiling (default) or h2grpc serve")
+    parser.add_argument("--inspect", action="store_true",
+                        help="SayHello direct vs through `h2grpc inspect --json`, every call checked in the log")
     args = parser.parse_args()
     _, _, default_connections, default_streams = SCENARIOS[args.scenario]
     if args.connections is None:
         args.connections = default_connections if args.compare else 8
     if args.streams is None:
         args.streams = default_streams if args.compare else 16
-    if args.compare or args.rss or args.clients:
+    if args.compare or args.rss or args.clients or args.inspect:
         if args.load_cpu is None:
             args.load_cpu = 1
     if args.rss:
@@ -481,6 +555,9 @@ def main():
         return
     if args.clients:
         clients(args)
+        return
+    if args.inspect:
+        inspect(args)
         return
     if args.compare:
         if args.scenario == "unary":
