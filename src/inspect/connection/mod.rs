@@ -82,7 +82,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             max_display: 64 * 1024,
-            max_calls: 10_000,
+            max_calls: 1_000,
             max_header_block: 1024 * 1024,
         }
     }

@@ -256,3 +256,58 @@ fn calls_beyond_the_bound_are_forwarded_unfollowed() {
         }
     )));
 }
+
+/// Frames of every type with random flags, streams and payloads: what a confused or hostile
+/// peer sends, shaped enough to get past the frame header.
+fn plausible_frames() -> impl proptest::strategy::Strategy<Value = Vec<(bool, Vec<u8>)>> {
+    use proptest::prelude::*;
+    let frame = (
+        any::<bool>(),
+        0u8..11,
+        any::<u8>(),
+        prop_oneof![Just(0u32), Just(1), Just(3), 0u32..8],
+        proptest::collection::vec(any::<u8>(), 0..64),
+    )
+        .prop_map(|(to_server, kind, flags, stream_id, payload)| {
+            (to_server, frame(kind, flags, stream_id, &payload))
+        });
+    proptest::collection::vec(frame, 0..40)
+}
+
+proptest::proptest! {
+    #[test]
+    fn never_panics_on_arbitrary_bytes(
+        chunks in proptest::collection::vec((proptest::prelude::any::<bool>(), proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)), 0..20),
+    ) {
+        read_and_render(true, chunks);
+    }
+
+    #[test]
+    fn never_panics_on_plausible_frames(frames in plausible_frames()) {
+        read_and_render(true, frames);
+    }
+}
+
+/// Pushes the chunks (after the preface), closes, and renders every event both ways.
+fn read_and_render(preface: bool, chunks: Vec<(bool, Vec<u8>)>) {
+    use crate::inspect::render::{Style, calls_line, json, text};
+    let mut connection = Connection::new(Arc::default(), Options::default());
+    let mut events = Vec::new();
+    if preface {
+        connection.push(C, CONNECTION_PREFACE, Duration::ZERO, &mut events);
+    }
+    for (to_server, chunk) in chunks {
+        let direction = if to_server { C } else { S };
+        connection.push(direction, &chunk, Duration::ZERO, &mut events);
+    }
+    connection.close(Duration::ZERO, &mut events);
+    assert_eq!(connection.open_calls(), 0);
+    for event in &events {
+        let style = Style { color: true };
+        assert!(!text::render(1, event, style).is_empty());
+        assert!(json::render(1, event).starts_with('{'));
+        if let EventKind::CallEnd(summary) = &event.kind {
+            assert!(calls_line(1, summary, style).starts_with("conn 1"));
+        }
+    }
+}
