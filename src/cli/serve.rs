@@ -22,12 +22,13 @@ use std::time::Duration;
 
 use clap::Args;
 use h2grpc::framing::DEFAULT_MAX_MESSAGE_SIZE;
+use h2grpc::server::DEFAULT_MAX_CONNECTIONS;
 use h2grpc::server::{Limits, Server};
 use h2grpc::services::users::{self, MemoryUserStore, UserService};
 use h2grpc::services::{self, Options, auth::BearerAuth, finance, health::HealthReporter};
 use h2grpc::tls::{CaCertificates, Identity, ServerTlsConfig};
 use h2grpc::transport::settings::{
-    DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_MAX_HEADER_LIST_SIZE, Http2Settings,
+    DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_MAX_HEADER_LIST_SIZE, Http2Settings, LifetimeLimits,
 };
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -64,6 +65,35 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "BYTES", allow_negative_numbers = true, default_value_t = DEFAULT_MAX_HEADER_LIST_SIZE,
           value_parser = clap::value_parser!(u32).range(1..))]
     max_header_list_size: u32,
+
+    /// Seconds after which the server PINGs a connection (and every as many after); 0: never.
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds,
+          default_value = "7200")]
+    keepalive_time: Duration,
+
+    /// Seconds a keepalive PING may go unanswered before the connection is closed.
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds,
+          default_value = "20")]
+    keepalive_timeout: Duration,
+
+    /// Seconds without a call in progress after which a connection gets GOAWAY; 0: never.
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds,
+          default_value = "1800")]
+    max_connection_idle: Duration,
+
+    /// Seconds (±10%) after which a connection gets GOAWAY however busy; 0: never.
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds, default_value = "0")]
+    max_connection_age: Duration,
+
+    /// Seconds the calls in flight may still run after the age GOAWAY.
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds,
+          default_value = "30")]
+    max_connection_age_grace: Duration,
+
+    /// Connections served at once; a connection accepted above it is closed at once.
+    #[arg(long, value_name = "N", allow_negative_numbers = true, default_value_t = DEFAULT_MAX_CONNECTIONS,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
 
     /// Refuse every call without `authorization: Bearer <TOKEN>` (UNAUTHENTICATED).
     #[arg(long, value_name = "TOKEN", value_parser = parse_token)]
@@ -108,6 +138,11 @@ fn max_users_default() -> u64 {
     u64::try_from(users::DEFAULT_MAX_USERS).unwrap_or(u64::MAX)
 }
 
+/// A duration flag, 0 meaning off.
+fn limit(duration: Duration) -> Option<Duration> {
+    (!duration.is_zero()).then_some(duration)
+}
+
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
@@ -147,8 +182,16 @@ impl ServeArgs {
             .http2_settings(Http2Settings {
                 max_concurrent_streams: self.max_concurrent_streams,
                 max_header_list_size: self.max_header_list_size,
+                lifetime: LifetimeLimits {
+                    keepalive_time: limit(self.keepalive_time),
+                    keepalive_timeout: self.keepalive_timeout,
+                    max_connection_idle: limit(self.max_connection_idle),
+                    max_connection_age: limit(self.max_connection_age),
+                    max_connection_age_grace: self.max_connection_age_grace,
+                },
                 ..Http2Settings::default()
             })
+            .max_connections(usize::try_from(self.max_connections).unwrap_or(usize::MAX))
             .grace_period(self.grace_period)
             .worker_threads(self.threads.map_or_else(
                 || std::thread::available_parallelism().map_or(1, usize::from),
@@ -280,6 +323,32 @@ mod tests {
         assert_eq!(
             parse_seconds("10"),
             Ok(h2grpc::server::DEFAULT_GRACE_PERIOD)
+        );
+    }
+
+    #[test]
+    fn the_lifetime_defaults_are_the_libraries() {
+        use clap::Parser;
+        use h2grpc::transport::settings::DEFAULT_LIFETIME;
+        #[derive(Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        let args = Wrapper::parse_from(["serve"]).serve;
+        assert_eq!(limit(args.keepalive_time), DEFAULT_LIFETIME.keepalive_time);
+        assert_eq!(args.keepalive_timeout, DEFAULT_LIFETIME.keepalive_timeout);
+        assert_eq!(
+            limit(args.max_connection_idle),
+            DEFAULT_LIFETIME.max_connection_idle
+        );
+        assert_eq!(
+            limit(args.max_connection_age),
+            DEFAULT_LIFETIME.max_connection_age
+        );
+        assert_eq!(
+            args.max_connection_age_grace,
+            DEFAULT_LIFETIME.max_connection_age_grace
         );
     }
 }

@@ -46,6 +46,12 @@ use crate::transport::settings::Http2Settings;
 
 pub use router::Interceptor;
 
+/// The most connections a server serves at once by default: 10,000. Each idle connection costs
+/// about 6 KiB and a file descriptor; past the cap a new connection is closed as soon as it is
+/// accepted (and the refusal logged once per burst), so that a flood of connections cannot
+/// exhaust descriptors or memory while the connections already served carry on.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 10_000;
+
 /// How long in-flight calls may run after a shutdown starts, by default: 10 s.
 pub const DEFAULT_GRACE_PERIOD: Duration = Duration::from_secs(10);
 
@@ -76,6 +82,7 @@ pub struct Server {
     grace_period: Option<Duration>,
     worker_threads: usize,
     tls: Option<ServerTlsConfig>,
+    max_connections: Option<usize>,
 }
 
 impl Server {
@@ -201,6 +208,14 @@ impl Server {
         self
     }
 
+    /// The most connections served at once ([`DEFAULT_MAX_CONNECTIONS`] by default); one
+    /// accepted above it is closed at once.
+    #[must_use]
+    pub fn max_connections(mut self, max_connections: usize) -> Self {
+        self.max_connections = Some(max_connections);
+        self
+    }
+
     /// Serves over TLS: every connection must complete a TLS handshake, agreeing on HTTP/2
     /// with ALPN `h2`, before its first HTTP/2 byte.
     #[must_use]
@@ -234,7 +249,12 @@ impl Server {
             grace_period,
             shutdown: shutdown_rx,
             tls: self.tls,
+            connections: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
         };
+        let max_connections = self
+            .max_connections
+            .unwrap_or(usize::try_from(DEFAULT_MAX_CONNECTIONS).unwrap_or(usize::MAX));
+        let mut refusing = false;
         let workers = workers::start(self.worker_threads, &shared)?;
         // The connection tasks of this runtime (when there are no workers), reaped as they end.
         let mut connections = JoinSet::new();
@@ -244,6 +264,15 @@ impl Server {
             tokio::select! {
                 accepted = listener.accept() => match accepted {
                     Ok((tcp, peer)) => {
+                        if shared.connections.load(std::sync::atomic::Ordering::Relaxed) >= max_connections {
+                            if !refusing {
+                                tracing::warn!(max_connections, "connection limit reached: closing new connections");
+                                refusing = true;
+                            }
+                            drop(tcp);
+                            continue;
+                        }
+                        refusing = false;
                         let _ = tcp.set_nodelay(true);
                         if workers.is_empty() {
                             workers::spawn_connection(&mut connections, tcp, peer, &shared);

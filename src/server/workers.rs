@@ -8,6 +8,7 @@
 //! per connection, none per call.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use std::net::SocketAddr;
@@ -30,6 +31,24 @@ pub(crate) struct Shared {
     pub(crate) shutdown: watch::Receiver<bool>,
     /// Set: every connection starts with a TLS handshake.
     pub(crate) tls: Option<ServerTlsConfig>,
+    /// The connections being served, on every worker (counted from accept to close).
+    pub(crate) connections: Arc<AtomicUsize>,
+}
+
+/// Counts a connection from its accept to its end.
+struct Counted(Arc<AtomicUsize>);
+
+impl Counted {
+    fn new(connections: &Arc<AtomicUsize>) -> Self {
+        connections.fetch_add(1, Ordering::Relaxed);
+        Self(Arc::clone(connections))
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// Starts serving an accepted connection in a task of `connections`: HTTP/2 directly, or after
@@ -43,14 +62,25 @@ pub(crate) fn spawn_connection(
 ) {
     let dispatch = shared.dispatch.clone();
     let shutdown = shared.shutdown.clone();
+    let counted = Counted::new(&shared.connections);
     match &shared.tls {
         Some(tls) => {
             let connection =
                 serve_tls_connection(tls.clone(), tcp, shared.settings, dispatch, shutdown);
-            connections.spawn(connection.instrument(tracing::debug_span!("tls", %peer)));
+            connections.spawn(
+                async move {
+                    connection.await;
+                    drop(counted);
+                }
+                .instrument(tracing::debug_span!("tls", %peer)),
+            );
         }
         None => {
-            connections.spawn(serve_connection(tcp, shared.settings, dispatch, shutdown));
+            let connection = serve_connection(tcp, shared.settings, dispatch, shutdown);
+            connections.spawn(async move {
+                connection.await;
+                drop(counted);
+            });
         }
     }
 }

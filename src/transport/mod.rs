@@ -25,6 +25,7 @@
 
 pub(crate) mod client;
 mod coalesce;
+pub mod lifetime;
 pub(crate) mod recv;
 pub(crate) mod send;
 pub(crate) mod server;

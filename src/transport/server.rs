@@ -10,6 +10,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::watch;
 
 use super::coalesce::Coalescing;
+use super::lifetime::{Action, CallTracker, Clock};
 use super::recv::RecvBody;
 use super::send::{send_data, send_whole};
 use super::settings::Http2Settings;
@@ -80,30 +81,61 @@ pub(crate) async fn serve_connection<T>(
     if shutting_down {
         connection.graceful_shutdown();
     }
+    // Keepalive, idleness and age (`lifetime`): a boxed clock, only when a limit is on.
+    let ping_pong = settings
+        .lifetime
+        .keepalive_time
+        .and_then(|_| connection.ping_pong());
+    let mut clock = Clock::new(settings.lifetime, ping_pong, jitter());
+    let tracker = clock.as_ref().map(|clock| Arc::clone(&clock.tracker));
     // The streams `h2` has ready, taken all at once before any is answered (see
     // `accept_and_dispatch`).
     let mut ready = Vec::new();
     loop {
-        let accepted = if shutting_down {
-            poll_fn(|cx| accept_and_dispatch(&mut connection, &mut ready, &*dispatch, cx)).await
-        } else {
-            tokio::select! {
-                accepted = poll_fn(|cx| accept_and_dispatch(&mut connection, &mut ready, &*dispatch, cx)) => accepted,
-                _ = shutdown.changed() => {
-                    // GOAWAY: no new streams; the ones in flight run to completion.
-                    connection.graceful_shutdown();
-                    shutting_down = true;
-                    continue;
+        tokio::select! {
+            accepted = poll_fn(|cx| accept_and_dispatch(&mut connection, &mut ready, &*dispatch, tracker.as_ref(), cx)) => {
+                if let Err(error) = accepted {
+                    if let Some(error) = error {
+                        tracing::debug!(%error, "connection error");
+                    }
+                    break;
+                }
+                if let Some(clock) = clock.as_mut() {
+                    clock.accepted();
                 }
             }
-        };
-        if let Err(error) = accepted {
-            if let Some(error) = error {
-                tracing::debug!(%error, "connection error");
+            _ = shutdown.changed(), if !shutting_down => {
+                // GOAWAY: no new streams; the ones in flight run to completion.
+                connection.graceful_shutdown();
+                shutting_down = true;
             }
-            break;
+            action = poll_fn(|cx| match clock.as_mut() {
+                Some(clock) => clock.poll_action(cx),
+                None => Poll::Pending,
+            }), if clock.is_some() => match action {
+                Action::GoAway(reason) => {
+                    tracing::debug!(reason, "GOAWAY");
+                    connection.graceful_shutdown();
+                    shutting_down = true;
+                }
+                Action::Close(reason) => {
+                    tracing::debug!(reason, "closing the connection");
+                    break;
+                }
+                Action::Wait | Action::Ping => {}
+            },
         }
     }
+}
+
+/// A number in [-1, 1], different for each connection: the jitter of the age limit.
+fn jitter() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    // The top 53 bits as a fraction in [0, 1), then mapped to [-1, 1).
+    (random >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
 }
 
 /// Accepts the streams `h2` has ready ([`accept_ready`]) and answers them.
@@ -124,6 +156,7 @@ fn accept_and_dispatch(
     connection: &mut h2::server::Connection<impl AsyncRead + AsyncWrite + Unpin, Bytes>,
     ready: &mut Vec<Accepted>,
     dispatch: &dyn Dispatch,
+    tracker: Option<&Arc<CallTracker>>,
     cx: &mut Context<'_>,
 ) -> Poll<Result<(), Option<h2::Error>>> {
     let accepted = std::task::ready!(accept_ready(connection, ready, cx));
@@ -138,7 +171,12 @@ fn accept_and_dispatch(
         if let Some(mut future) = dispatch.dispatch(parts, call, cx)
             && future.as_mut().poll(cx).is_pending()
         {
-            tokio::spawn(future);
+            // A call that waits is counted until it ends (the idle limit's clock).
+            let guard = tracker.map(CallTracker::start);
+            tokio::spawn(async move {
+                future.await;
+                drop(guard);
+            });
         }
     }
     Poll::Ready(accepted)
@@ -333,8 +371,9 @@ mod tests {
     }
 
     /// The connection's future is what an idle connection costs beyond `h2`'s own state: it
-    /// holds the `h2` connection (1.3 KB) and little else. The handshake is boxed, and no
-    /// request is held across an `await`; either mistake adds a kilobyte or more per connection.
+    /// holds the `h2` connection (1.3 KB), the three futures its loop selects on (accept, the
+    /// shutdown signal, the boxed lifetime clock) and little else. The handshake is boxed, and
+    /// no request is held across an `await`; either mistake adds a kilobyte or more.
     #[tokio::test]
     async fn an_idle_connection_costs_little_more_than_h2s_state() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -350,6 +389,6 @@ mod tests {
         );
         let h2 = size_of::<h2::server::Connection<Coalescing<tokio::net::TcpStream>, Bytes>>();
         let size = size_of_val(&future);
-        assert!(size < h2 + 512, "{size} bytes, h2's connection {h2}");
+        assert!(size < h2 + 768, "{size} bytes, h2's connection {h2}");
     }
 }

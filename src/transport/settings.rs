@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+pub use super::lifetime::LifetimeLimits;
+
 /// Initial stream receive window: 1 MiB, as hyper's server (tonic's transport) uses; the
 /// protocol default of 65,535 bytes would cap each stream at one window per round trip.
 pub const DEFAULT_STREAM_WINDOW: u32 = 1024 * 1024;
@@ -33,6 +35,33 @@ pub const DEFAULT_MAX_SEND_BUFFER: usize = 32 * 1024;
 /// for ever. grpc-go bounds the same step with its `ConnectionTimeout` (120 s).
 pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Server keepalive: a PING after 2 hours, gRFC A8's default, so that a connection whose peer
+/// vanished without a FIN (a NAT that forgot it, a powered-off host) is found and freed.
+pub const DEFAULT_KEEPALIVE_TIME: Duration = Duration::from_secs(2 * 60 * 60);
+
+/// How long a keepalive PING may go unanswered before the connection is closed: 20 s, gRFC
+/// A8's default.
+pub const DEFAULT_KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A connection with no call in progress for 30 minutes gets GOAWAY: an idle client costs a
+/// socket, a task and h2's state (about 6 KiB) for nothing, and reconnects when it needs to.
+/// grpc-core leaves it unbounded; a server exposed to the internet should not.
+pub const DEFAULT_MAX_CONNECTION_IDLE: Duration = Duration::from_secs(30 * 60);
+
+/// After the age GOAWAY, calls in flight have 30 s to finish before the connection closes (and
+/// after the idle GOAWAY, the client has as long to close it).
+pub const DEFAULT_MAX_CONNECTION_AGE_GRACE: Duration = Duration::from_secs(30);
+
+/// The lifetime limits a server applies by default (no age limit: that one exists to rebalance
+/// load behind a proxy, a deployment's choice).
+pub const DEFAULT_LIFETIME: LifetimeLimits = LifetimeLimits {
+    keepalive_time: Some(DEFAULT_KEEPALIVE_TIME),
+    keepalive_timeout: DEFAULT_KEEPALIVE_TIMEOUT,
+    max_connection_idle: Some(DEFAULT_MAX_CONNECTION_IDLE),
+    max_connection_age: None,
+    max_connection_age_grace: DEFAULT_MAX_CONNECTION_AGE_GRACE,
+};
+
 /// The HTTP/2 settings of a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Http2Settings {
@@ -48,6 +77,8 @@ pub struct Http2Settings {
     pub max_send_buffer: usize,
     /// How long a new connection has to send the HTTP/2 preface (servers only).
     pub handshake_timeout: Duration,
+    /// Keepalive, idleness and age of each connection (servers only).
+    pub lifetime: LifetimeLimits,
 }
 
 impl Default for Http2Settings {
@@ -59,6 +90,7 @@ impl Default for Http2Settings {
             max_concurrent_streams: DEFAULT_MAX_CONCURRENT_STREAMS,
             max_send_buffer: DEFAULT_MAX_SEND_BUFFER,
             handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+            lifetime: DEFAULT_LIFETIME,
         }
     }
 }

@@ -4,3 +4,4 @@
 
 mod against_client;
 mod against_server;
+mod connections;

@@ -1,0 +1,202 @@
+//! Connections that outstay their welcome, spoken to in raw frames: one that never answers a
+//! keepalive PING, one that sits idle, one that lives too long with a call in flight, and more
+//! connections than the server takes ([`h2grpc::transport::lifetime`], `Server::max_connections`).
+
+use std::time::Duration;
+
+use h2grpc::rpc::{Request, Response};
+use h2grpc::server::Server;
+use h2grpc::services::hello::{HelloReply, HelloRequest};
+use h2grpc::transport::settings::{Http2Settings, LifetimeLimits};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+
+use crate::support::net::{TestServer, within};
+
+const PING: u8 = 6;
+const GOAWAY: u8 = 7;
+
+fn server(lifetime: LifetimeLimits) -> Server {
+    Server::new()
+        .unary("/test.Peer/Slow", |_: Request<HelloRequest>| async move {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            Ok(Response::new(HelloReply::default()))
+        })
+        .http2_settings(Http2Settings {
+            lifetime,
+            ..Http2Settings::default()
+        })
+}
+
+fn off() -> LifetimeLimits {
+    LifetimeLimits {
+        keepalive_time: None,
+        keepalive_timeout: Duration::from_secs(20),
+        max_connection_idle: None,
+        max_connection_age: None,
+        max_connection_age_grace: Duration::from_secs(30),
+    }
+}
+
+/// A client that speaks HTTP/2 frame by frame.
+struct Raw(TcpStream);
+
+impl Raw {
+    /// Connects and sends the preface and an empty SETTINGS.
+    async fn connect(server: &TestServer) -> Self {
+        let mut tcp = TcpStream::connect(server.addr).await.unwrap();
+        tcp.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")
+            .await
+            .unwrap();
+        Self(tcp)
+    }
+
+    async fn write(&mut self, kind: u8, flags: u8, stream_id: u32, payload: &[u8]) {
+        let len = u32::try_from(payload.len()).unwrap().to_be_bytes();
+        let mut frame = vec![len[1], len[2], len[3], kind, flags];
+        frame.extend_from_slice(&stream_id.to_be_bytes());
+        frame.extend_from_slice(payload);
+        self.0.write_all(&frame).await.unwrap();
+    }
+
+    /// The next frame (type, flags, payload), or `None` once the server closed the connection.
+    async fn frame(&mut self) -> Option<(u8, u8, Vec<u8>)> {
+        let mut head = [0u8; 9];
+        self.0.read_exact(&mut head).await.ok()?;
+        let len = usize::from(head[0]) << 16 | usize::from(head[1]) << 8 | usize::from(head[2]);
+        let mut payload = vec![0; len];
+        self.0.read_exact(&mut payload).await.ok()?;
+        Some((head[3], head[4], payload))
+    }
+
+    /// Frames until one of type `kind` (skipping others), with the time it came.
+    async fn until(&mut self, kind: u8) -> Option<(u8, Vec<u8>, Instant)> {
+        loop {
+            let (k, flags, payload) = self.frame().await?;
+            if k == kind {
+                return Some((flags, payload, Instant::now()));
+            }
+        }
+    }
+
+    /// Reads until the server closes the connection; the time it did.
+    async fn until_closed(&mut self) -> Instant {
+        while self.frame().await.is_some() {}
+        Instant::now()
+    }
+}
+
+#[tokio::test]
+async fn an_unanswered_keepalive_ping_closes_the_connection() {
+    let lifetime = LifetimeLimits {
+        keepalive_time: Some(Duration::from_millis(200)),
+        keepalive_timeout: Duration::from_millis(300),
+        ..off()
+    };
+    let server = TestServer::start(server(lifetime)).await;
+    let started = Instant::now();
+    let mut silent = Raw::connect(&server).await;
+    let (flags, _, pinged) = within("a keepalive PING", silent.until(PING))
+        .await
+        .unwrap();
+    assert_eq!(flags & 1, 0, "a PING, not an ACK");
+    assert!(pinged - started >= Duration::from_millis(200));
+    let closed = within("the close", silent.until_closed()).await;
+    assert!(
+        closed - pinged >= Duration::from_millis(300),
+        "{:?}",
+        closed - pinged
+    );
+
+    // A client that answers stays connected, PINGed again and again.
+    let mut polite = Raw::connect(&server).await;
+    for _ in 0..3 {
+        let (_, opaque, _) = within("a keepalive PING", polite.until(PING))
+            .await
+            .unwrap();
+        polite.write(PING, 1, 0, &opaque).await;
+    }
+}
+
+#[tokio::test]
+async fn an_idle_connection_gets_goaway() {
+    let lifetime = LifetimeLimits {
+        max_connection_idle: Some(Duration::from_millis(300)),
+        max_connection_age_grace: Duration::from_millis(300),
+        ..off()
+    };
+    let server = TestServer::start(server(lifetime)).await;
+    let started = Instant::now();
+    let mut idle = Raw::connect(&server).await;
+    let (_, payload, at) = within("GOAWAY", idle.until(GOAWAY)).await.unwrap();
+    assert!(at - started >= Duration::from_millis(300));
+    // NO_ERROR: going away politely, not a protocol error.
+    assert_eq!(payload[4..8], [0, 0, 0, 0], "{payload:?}");
+    // This client never answers the PING that ends h2's GOAWAY exchange: the grace closes it.
+    let closed = within("the close", idle.until_closed()).await;
+    assert!(
+        closed - at >= Duration::from_millis(250),
+        "{:?}",
+        closed - at
+    );
+}
+
+#[tokio::test]
+async fn an_old_connection_gets_goaway_then_is_closed_after_the_grace() {
+    let lifetime = LifetimeLimits {
+        max_connection_age: Some(Duration::from_millis(300)),
+        max_connection_age_grace: Duration::from_millis(400),
+        ..off()
+    };
+    let server = TestServer::start(server(lifetime)).await;
+    let channel = h2grpc::client::Channel::connect(&server.target)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    // A call that would take 30 s: it holds the connection past its age.
+    let slow = channel.unary::<HelloRequest, HelloReply>(
+        "/test.Peer/Slow",
+        Request::new(HelloRequest::default()),
+    );
+    let status = within("the call cut by the grace period", slow)
+        .await
+        .unwrap_err();
+    let elapsed = started.elapsed();
+    // Age 300 ms ± 10%, then 400 ms of grace.
+    assert!(
+        elapsed >= Duration::from_millis(670),
+        "{elapsed:?}: {status:?}"
+    );
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+}
+
+#[tokio::test]
+async fn connections_above_the_cap_are_closed_at_once() {
+    let server = TestServer::start(server(off()).max_connections(2)).await;
+    let mut first = Raw::connect(&server).await;
+    let mut second = Raw::connect(&server).await;
+    // Both served: each gets the server's SETTINGS.
+    for raw in [&mut first, &mut second] {
+        assert_eq!(within("SETTINGS", raw.frame()).await.map(|f| f.0), Some(4));
+    }
+    let mut third = Raw::connect(&server).await;
+    assert_eq!(
+        within("the refusal", third.frame()).await,
+        None,
+        "closed with nothing sent"
+    );
+    drop(first);
+    // Once one is gone, a new one is served (the count drops when the server sees the close).
+    let fourth = within("a connection served again", async {
+        loop {
+            let mut raw = Raw::connect(&server).await;
+            if raw.frame().await.is_some_and(|f| f.0 == 4) {
+                return raw;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    drop((second, fourth));
+}
