@@ -92,14 +92,12 @@ pub fn parse_input(arg: &str) -> Result<Vec<u8>, ExplainError> {
             if c.is_whitespace() || c == ',' || c == ':' {
                 break;
             }
-            let Some(digit) = c.to_digit(16) else {
+            let Some(digit) = c.to_digit(16).and_then(|d| u8::try_from(d).ok()) else {
                 return Err(ExplainError::BadChar {
                     ch: c,
                     position: i + 1,
                 });
             };
-            // `to_digit(16)` is below 16.
-            let digit = digit as u8;
             match high.take() {
                 None => high = Some(digit),
                 Some(h) => out.push(h << 4 | digit),

@@ -215,7 +215,6 @@ fn grpc_message(
             return bytes.len();
         }
     };
-    let body_end;
     let length = u32::from_be_bytes([prefix[1], prefix[2], prefix[3], prefix[4]]);
     let body_start = start + PREFIX_LEN;
     let present = bytes.len() - body_start;
@@ -226,11 +225,11 @@ fn grpc_message(
     let length_at = start + 1..body_start;
     // A u32 fits a usize on every target h2grpc builds for; were it not to, the message could
     // not be in memory either, so it is reported as cut short.
-    match usize::try_from(length) {
+    let body_end = match usize::try_from(length) {
         Ok(len) if len <= present => {
             let note = format!("Message-Length {length} (big-endian){what}");
             push(length_at, 0, Role::Prefix, note);
-            body_end = body_start + len;
+            body_start + len
         }
         _ => {
             let note = format!(
@@ -238,9 +237,9 @@ fn grpc_message(
                  the message is cut short{what}"
             );
             push(length_at, 0, Role::Error, note);
-            body_end = bytes.len();
+            bytes.len()
         }
-    }
+    };
     if compressed {
         let n = body_end - body_start;
         out.push(Annotation {

@@ -98,6 +98,37 @@ pub(super) fn hex(bytes: &[u8]) -> String {
     out
 }
 
+/// A floating-point value, shortest form that reads back the same: plain for everyday
+/// magnitudes, with an exponent (`1e-300`) for the others, which would print hundreds of digits.
+pub(super) fn float(value: f64) -> String {
+    let magnitude = value.abs();
+    if value == 0.0 || !value.is_finite() || (1e-6..1e16).contains(&magnitude) {
+        value.to_string()
+    } else {
+        format!("{value:e}")
+    }
+}
+
+/// Like [`float`], for a `float`.
+pub(super) fn float32(value: f32) -> String {
+    let magnitude = value.abs();
+    if value == 0.0 || !value.is_finite() || (1e-6..1e16).contains(&magnitude) {
+        value.to_string()
+    } else {
+        format!("{value:e}")
+    }
+}
+
+/// The low 32 bits of `value`: what a 32-bit field keeps of a varint ("If you use `int32` or
+/// `int64` […] parsed as a 32-bit type, it is truncated", as the C++ runtime does).
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "truncation is protobuf's rule here"
+)]
+pub(super) fn low32(value: u64) -> u32 {
+    value as u32
+}
+
 /// `s` bytes, or `1 byte`.
 pub(super) fn count(n: usize, what: &str) -> String {
     if n == 1 {
@@ -179,6 +210,16 @@ mod tests {
         let q = quoted(&long);
         assert!(q.ends_with("\"… (1000 characters)"), "{q}");
         assert!(q.len() < 100, "{q}");
+    }
+
+    #[test]
+    fn floats_stay_short() {
+        assert_eq!(float(1.5), "1.5");
+        assert_eq!(float(-0.0), "-0");
+        assert_eq!(float(1e-300), "1e-300");
+        assert_eq!(float(f64::MAX), "1.7976931348623157e308");
+        assert_eq!(float32(f32::MIN_POSITIVE), "1.1754944e-38");
+        assert_eq!(float(f64::NAN), "NaN");
     }
 
     #[test]

@@ -58,14 +58,15 @@ impl<'a> Reader<'a> {
     pub(super) fn varint(&mut self) -> Result<Varint, VarintError> {
         let start = self.pos;
         let mut value = 0u64;
+        let mut shift = 0u32;
         for (i, &byte) in self.bytes[start..self.end].iter().enumerate() {
             if i == MAX_VARINT_LEN {
                 self.pos = start + MAX_VARINT_LEN;
                 return Err(VarintError::TooLong(start..self.pos));
             }
-            value |= u64::from(byte & 0x7f)
-                .checked_shl(7 * i as u32)
-                .unwrap_or(0);
+            // Bits shifted past the 64th are dropped.
+            value |= u64::from(byte & 0x7f).checked_shl(shift).unwrap_or(0);
+            shift += 7;
             if byte & 0x80 == 0 {
                 self.pos = start + i + 1;
                 return Ok(Varint {

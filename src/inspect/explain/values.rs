@@ -39,7 +39,7 @@ pub(super) fn varint(
     };
     // A 32-bit field keeps the low 32 bits of its varint, as protobuf's parsers do. An int32
     // or enum is written sign-extended to 64 bits; anything else over 32 bits is cut.
-    let low32 = value as u32;
+    let low32 = notes::low32(value);
     let sign_extended = value == i64::from(low32 as i32) as u64;
     let cut = |exact: bool| {
         if exact {
@@ -106,7 +106,7 @@ pub(super) fn fixed(
     let n = bytes.len().min(8);
     eight[..n].copy_from_slice(&bytes[..n]);
     let u64v = u64::from_le_bytes(eight);
-    let u32v = u64v as u32;
+    let u32v = notes::low32(u64v);
     let Some((_, f)) = field else {
         return if n == 8 {
             let signed = u64v as i64;
@@ -117,7 +117,7 @@ pub(super) fn fixed(
             };
             format!(
                 "I64 {u64v:#018x}: {u64v} as fixed64{signed}, {} as double (8 bytes, little-endian)",
-                f64::from_bits(u64v)
+                notes::float(f64::from_bits(u64v))
             )
         } else {
             let signed = u32v as i32;
@@ -128,16 +128,16 @@ pub(super) fn fixed(
             };
             format!(
                 "I32 {u32v:#010x}: {u32v} as fixed32{signed}, {} as float (4 bytes, little-endian)",
-                f32::from_bits(u32v)
+                notes::float32(f32::from_bits(u32v))
             )
         };
     };
     let label = label.unwrap_or(&f.name);
     let (shown, ty) = match f.kind {
-        Kind::Double => (f64::from_bits(u64v).to_string(), "double"),
+        Kind::Double => (notes::float(f64::from_bits(u64v)), "double"),
         Kind::Fixed64 => (u64v.to_string(), "fixed64"),
         Kind::Sfixed64 => ((u64v as i64).to_string(), "sfixed64"),
-        Kind::Float => (f32::from_bits(u32v).to_string(), "float"),
+        Kind::Float => (notes::float32(f32::from_bits(u32v)), "float"),
         Kind::Fixed32 => (u32v.to_string(), "fixed32"),
         Kind::Sfixed32 => ((u32v as i32).to_string(), "sfixed32"),
         // `treat` gives a field an I32 or I64 record only when its kind is written as one.
