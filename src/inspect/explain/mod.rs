@@ -11,7 +11,8 @@
 //! | module | does |
 //! |--------|------|
 //! | `reader` | reads varints and fixed-width values, keeping their positions |
-//! | `walk` | the records of a message: keys, lengths, groups, errors, the nesting limit |
+//! | `walk` | the records of a message: keys, groups, errors, the nesting limit |
+//! | `len` | `LEN` values: strings, bytes, nested messages, packed fields; the raw guess |
 //! | `values` | one value's note: by the field's type, or raw |
 //! | `notes` | wording shared by the notes: wire types, varint groups, quoted strings |
 //! | `render` | [`render_text`]: hex on the left, notes on the right |
@@ -122,7 +123,7 @@ pub struct Annotation {
     pub at: Range<usize>,
     /// How deeply nested it is: 0 for the records of the top-level message.
     pub depth: usize,
-    /// What it is, in the kind of part of the encoding.
+    /// Which part of the encoding it is.
     pub role: Role,
     /// What the bytes mean, in a sentence for a learner (at most a few hundred characters).
     pub note: String,

@@ -17,6 +17,14 @@ pub const OCTETS_PER_LINE: usize = 8;
 /// Spaces of indentation per level of depth.
 const INDENT: usize = 2;
 
+/// Deeper spans are indented as this depth (annotations go to 101 levels; any given to
+/// [`render_text`] are shown without an indentation that runs off the screen).
+const MAX_INDENTED_DEPTH: usize = 128;
+
+fn indent(depth: usize) -> usize {
+    depth.min(MAX_INDENTED_DEPTH) * INDENT
+}
+
 /// Renders `annotations` of `bytes` as text, one span per line (more for a long span).
 ///
 /// Every byte of the input appears exactly once, in order: a byte no annotation covers gets a
@@ -41,7 +49,7 @@ pub fn render_text(bytes: &[u8], annotations: &[Annotation]) -> String {
     }
 
     let width =
-        |depth: usize, n: usize| depth * INDENT + (n.min(OCTETS_PER_LINE) * 3).saturating_sub(1);
+        |depth: usize, n: usize| indent(depth) + (n.min(OCTETS_PER_LINE) * 3).saturating_sub(1);
     let column = lines
         .iter()
         .map(|&(depth, span, _)| width(depth, span.len()))
@@ -62,7 +70,7 @@ pub fn render_text(bytes: &[u8], annotations: &[Annotation]) -> String {
 /// One line: indentation, hex, padding to `column`, two spaces and the note.
 fn line(out: &mut String, depth: usize, octets: &[u8], column: usize, note: &str) {
     let start = out.len();
-    out.extend(std::iter::repeat_n(' ', depth * INDENT));
+    out.extend(std::iter::repeat_n(' ', indent(depth)));
     for (i, octet) in octets.iter().enumerate() {
         if i > 0 {
             out.push(' ');

@@ -120,8 +120,37 @@ fn simple_request() -> impl Strategy<Value = SimpleRequest> {
         )
 }
 
+/// Any annotations at all: ranges anywhere (reversed, overlapping, past the end), any depth.
+fn any_annotations() -> impl Strategy<Value = Vec<Annotation>> {
+    let role = prop::sample::select(vec![Role::Key, Role::Value, Role::Error]);
+    let one =
+        (0usize..80, 0usize..80, any::<usize>(), role).prop_map(|(start, end, depth, role)| {
+            Annotation {
+                at: start..end,
+                depth,
+                role,
+                note: "note".to_owned(),
+            }
+        });
+    prop::collection::vec(one, 0..8)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn any_annotations_render_every_byte_once(
+        bytes in prop::collection::vec(any::<u8>(), 0..60),
+        annotations in any_annotations(),
+    ) {
+        let text = render_text(&bytes, &annotations);
+        let octets = text
+            .lines()
+            .flat_map(|line| line.split_whitespace())
+            .filter(|token| token.len() == 2 && token.bytes().all(|b| b.is_ascii_hexdigit()))
+            .count();
+        prop_assert_eq!(octets, bytes.len(), "{}", text);
+    }
 
     #[test]
     fn any_bytes_are_covered_raw(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
