@@ -11,6 +11,7 @@
 //! | [`frame`] | one frame: header, flags, payload fields and their positions | [RFC 9113 §4.1, §6, §7](https://www.rfc-editor.org/rfc/rfc9113#section-6) |
 //! | [`blocks`] | the fragments of HEADERS or PUSH_PROMISE and its CONTINUATIONs, joined into one field block | [RFC 9113 §4.3, §6.10](https://www.rfc-editor.org/rfc/rfc9113#section-4.3) |
 //! | [`hpack`] | a header block: representations, strings, the dynamic table | [RFC 7541](https://www.rfc-editor.org/rfc/rfc7541) |
+//! | [`explain`] | a protobuf message or gRPC Length-Prefixed-Message, every byte annotated | [encoding guide](https://protobuf.dev/programming-guides/encoding/) |
 //!
 //! # A PING, octet by octet
 //!
@@ -46,6 +47,7 @@
 
 pub mod blocks;
 pub mod connection;
+pub mod explain;
 pub mod frame;
 pub mod hpack;
 pub mod meaning;
