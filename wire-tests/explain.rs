@@ -352,3 +352,58 @@ fn what_protoc_refuses_is_annotated_as_an_error() {
         );
     }
 }
+
+/// `h2grpc inspect --explain` on the command line: hex in, the annotated bytes out, with the
+/// schema of `--type`; bad input is a usage error (exit 2) naming what is wrong.
+#[test]
+fn the_explain_command() {
+    let run = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_h2grpc"))
+            .arg("inspect")
+            .args(args)
+            .output()
+            .expect("h2grpc runs");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, _) = run(&[
+        "--explain",
+        "00 00 00 00 07 0a 05 77 6f 72 6c 64",
+        "--grpc",
+        "--type",
+        "hello.HelloRequest",
+    ]);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        stdout,
+        "00                Compressed-Flag 0: not compressed\n\
+         00 00 00 07       Message-Length 7 (big-endian): a hello.HelloRequest follows\n  \
+         0a              field 1 << 3 | wire type 2 (LEN) = 0x0a: name (string)\n  \
+         05              length 5\n  \
+         77 6f 72 6c 64  name = \"world\"\n"
+    );
+    // A message alone, from a file, ends with its JSON.
+    let file = std::env::temp_dir().join(format!("explain-{}.bin", std::process::id()));
+    std::fs::write(&file, [0x0a, 0x02, b'h', b'i']).unwrap();
+    let (code, stdout, _) = run(&[
+        "--explain",
+        &format!("@{}", file.display()),
+        "--type",
+        "hello.HelloRequest",
+    ]);
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(code, Some(0));
+    assert!(stdout.ends_with("= {\"name\":\"hi\"}\n"), "{stdout}");
+    let (code, stdout, _) = run(&["--explain", "0x08,0x96,0x01"]);
+    assert_eq!(code, Some(0));
+    assert!(stdout.contains("varint 150"), "{stdout}");
+    let (code, _, stderr) = run(&["--explain", "08 9g"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("'g' at position 5"), "{stderr}");
+    let (code, _, stderr) = run(&["--explain", "08", "--type", "nope.Missing"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("nope.Missing"), "{stderr}");
+}

@@ -5,9 +5,12 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use clap::Args;
 use h2grpc::client::{Channel, ChannelConfig};
+use h2grpc::dynamic::{DynamicMessage, MessageType};
 use h2grpc::inspect::connection::{MethodTypes, Methods, Options};
+use h2grpc::inspect::explain::{annotate_grpc, annotate_message, parse_input, render_text};
 use h2grpc::inspect::proxy::{self, Display, Output};
 use h2grpc::inspect::render::Style;
 use tokio::net::TcpListener;
@@ -24,7 +27,9 @@ use super::call::Descriptors;
 h2grpc inspect --listen 127.0.0.1:50052 --target 127.0.0.1:50051\n  \
 h2grpc call -d '{\"name\": \"world\"}' 127.0.0.1:50052 hello.Greeter/SayHello   (in another terminal)\n  \
 h2grpc inspect --listen 127.0.0.1:50052 --target 127.0.0.1:50051 --calls\n  \
-h2grpc inspect --listen 127.0.0.1:50052 --target 127.0.0.1:50051 --json --method SayHello")]
+h2grpc inspect --listen 127.0.0.1:50052 --target 127.0.0.1:50051 --json --method SayHello\n  \
+h2grpc inspect --explain '08 96 01'\n  \
+h2grpc inspect --explain '00 00 00 00 07 0a 05 77 6f 72 6c 64' --grpc --type hello.HelloRequest")]
 pub(crate) struct InspectArgs {
     /// Where clients connect (cleartext HTTP/2).
     #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:50052")]
@@ -66,6 +71,59 @@ pub(crate) struct InspectArgs {
     /// A FileDescriptorSet to decode messages with, instead of the target's reflection.
     #[arg(long, value_name = "FILE", conflicts_with = "proto")]
     protoset: Option<PathBuf>,
+
+    /// Explain these bytes instead of proxying: hex (spaces, `0x`, `:` and `,` allowed) or
+    /// @FILE for a file's raw bytes.
+    #[arg(long, value_name = "HEX|@FILE")]
+    explain: Option<String>,
+
+    /// With --explain: the message type (e.g. hello.HelloRequest), from --proto/--protoset or
+    /// the project's own proto/ files; without it, a raw decode as `protoc --decode_raw`.
+    #[arg(long = "type", value_name = "pkg.Msg", requires = "explain")]
+    message_type: Option<String>,
+
+    /// With --explain: the bytes are gRPC Length-Prefixed-Messages (a 5-octet prefix each).
+    #[arg(long, requires = "explain")]
+    grpc: bool,
+}
+
+/// `--explain`: the bytes, annotated, on stdout.
+fn explain(args: &InspectArgs, input: &str) -> Result<(), Failure> {
+    let bytes =
+        parse_input(input).map_err(|error| Failure::usage(format!("--explain: {error}")))?;
+    let message_type = match &args.message_type {
+        None => None,
+        Some(name) => {
+            let descriptors = if let Some(protoset) = &args.protoset {
+                Descriptors::from_protoset(protoset)?
+            } else if !args.proto.is_empty() {
+                Descriptors::from_protos(&args.import_paths, &args.proto)?
+            } else {
+                Descriptors::embedded()?
+            };
+            let name = name.trim_start_matches('.');
+            Some(MessageType::new(&descriptors.types, name).ok_or_else(|| {
+                Failure::usage(format!("--type {name}: no such message type in the schema"))
+            })?)
+        }
+    };
+    let annotations = if args.grpc {
+        annotate_grpc(&bytes, message_type.as_ref())
+    } else {
+        annotate_message(&bytes, message_type.as_ref())
+    };
+    let mut text = render_text(&bytes, &annotations);
+    if let (Some(ty), false) = (&message_type, args.grpc)
+        && let Ok(message) = DynamicMessage::decode(ty, Bytes::from(bytes))
+        && let Ok(json) = h2grpc::json::to_string(&message, &h2grpc::json::PrintOptions::default())
+    {
+        text.push_str(&format!("= {json}\n"));
+    }
+    let mut stdout = std::io::stdout();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|error| Failure::runtime(format!("cannot write to stdout: {error}")))
 }
 
 /// `HOST:PORT` from `HOST:PORT` or `http://HOST:PORT`.
@@ -129,6 +187,9 @@ async fn methods(args: &InspectArgs, target: &str) -> Result<Methods, Failure> {
 
 /// Runs `h2grpc inspect` until the process is stopped.
 pub(crate) async fn run(args: InspectArgs) -> Result<(), Failure> {
+    if let Some(input) = &args.explain {
+        return explain(&args, input);
+    }
     let target = host_port(&args.target)?;
     let listener = TcpListener::bind(&args.listen)
         .await

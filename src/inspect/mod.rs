@@ -3,7 +3,8 @@
 //! [`transport`](crate::transport) lets `h2` speak HTTP/2 and never shows a frame. This module is
 //! the other half: given a copy of the bytes of a connection, one direction at a time, it says
 //! what each one means, down to the header fields inside HPACK. Like layers ① to ④ it is
-//! *sans-IO*: bytes in, events out; no socket, no task, no clock.
+//! *sans-IO*: bytes in, events out; no socket, no task, no clock, except [`proxy`], which moves
+//! the bytes of `h2grpc inspect`.
 //!
 //! | module | reads | spec |
 //! |--------|-------|------|
@@ -11,7 +12,12 @@
 //! | [`frame`] | one frame: header, flags, payload fields and their positions | [RFC 9113 §4.1, §6, §7](https://www.rfc-editor.org/rfc/rfc9113#section-6) |
 //! | [`blocks`] | the fragments of HEADERS or PUSH_PROMISE and its CONTINUATIONs, joined into one field block | [RFC 9113 §4.3, §6.10](https://www.rfc-editor.org/rfc/rfc9113#section-4.3) |
 //! | [`hpack`] | a header block: representations, strings, the dynamic table | [RFC 7541](https://www.rfc-editor.org/rfc/rfc7541) |
+//! | [`messages`] | a stream's DATA, cut into Length-Prefixed-Messages, with the frames each spans | [PROTOCOL-HTTP2.md](https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#requests) |
 //! | [`explain`] | a protobuf message or gRPC Length-Prefixed-Message, every byte annotated | [encoding guide](https://protobuf.dev/programming-guides/encoding/) |
+//! | [`meaning`] | what a header field means to gRPC (`grpc-timeout: 5S` = 5 seconds) | [PROTOCOL-HTTP2.md](https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md) |
+//! | [`connection`] | both directions of a connection: calls, header block roles, flow-control windows, the spec lint | [RFC 9113 §5.1, §6.9](https://www.rfc-editor.org/rfc/rfc9113#section-6.9) |
+//! | [`render`] | events as annotated text, JSON lines, or one line per call | |
+//! | [`proxy`] | the one part with IO: a TCP proxy that forwards every byte and feeds a copy to the above | |
 //!
 //! # A PING, octet by octet
 //!

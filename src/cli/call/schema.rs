@@ -59,6 +59,11 @@ impl Descriptors {
         })
     }
 
+    /// The project's own `proto/` files, built into the binary.
+    pub(crate) fn embedded() -> Result<Self, Failure> {
+        Self::new(Schema::embedded().files().to_vec(), None)
+    }
+
     /// A `FileDescriptorSet` file.
     pub(crate) fn from_protoset(path: &Path) -> Result<Self, Failure> {
         let bytes = std::fs::read(path)

@@ -11,7 +11,7 @@
 //! | `malformed` | `offset`, `type_code`, `error`, `hex` |
 //! | `stopped` | `offset`, `error` (the direction is still forwarded, no longer read) |
 //! | `headers` | `role` (`request headers`, `response headers`, `trailers`, `Trailers-Only`, ...), `frames` (offsets), `end_stream`, `table_size`, `fields` (`[{name, value, hex, representation, index, table, name_huffman, value_huffman, meaning}]`), `table` (`[{op: insert / evict / size_update / too_large, ...}]`), `error` |
-//! | `message` | `index` (from 1 per direction), `flag`, `length`, `frames` (offsets, at most 16), `frame_count`, `encoding`, `type`, `hex` (the protobuf octets, decompressed), `truncated`, `json` (the message in the proto3 JSON mapping, with a schema), `error` |
+//! | `message` | `index` (from 1 per direction), `flag`, `length`, `frames` (offsets, at most 16), `frame_count`, `encoding`, `type`, `hex` (the protobuf octets, decompressed), `truncated`, `annotations` (`[{at: [start, end], depth, role: prefix / key / length / value / error / unparsed, note}]`, offsets into `hex`'s octets), `json` (the message in the proto3 JSON mapping, with a schema), `error` |
 //! | `call` | `method`, `status`, `status_name`, `message`, `trailers_only`, `reset` (`{by, code, name}`), `cut_short`, `duration_ms`, `messages` and `data_octets` (`{client, server}`) |
 //! | `lint` | `lint` (what is wrong), `rule` (the sentence of the spec) |
 //! | `problem` | `text` |
@@ -20,6 +20,7 @@ use serde_json::{Map, Value, json};
 
 use super::{hex, message_json, stream_of};
 use crate::inspect::connection::{Event, EventKind, HeaderBlock, MessageEvent};
+use crate::inspect::explain::annotate_message;
 use crate::inspect::frame::{Frame, Payload};
 use crate::inspect::hpack::{self, Representation, Table};
 use crate::inspect::meaning::meaning;
@@ -227,6 +228,17 @@ fn message_fields(event: &MessageEvent) -> Value {
         "type": event.message_type.as_ref().map(|t| t.full_name().to_owned()),
         "hex": event.body.as_ref().ok().map(|body| hex(body)),
         "truncated": event.body_truncated,
+        "annotations": event.body.as_ref().ok().map(|body| {
+            annotate_message(body, event.message_type.as_ref())
+                .into_iter()
+                .map(|a| json!({
+                    "at": [a.at.start, a.at.end],
+                    "depth": a.depth,
+                    "role": format!("{:?}", a.role).to_lowercase(),
+                    "note": a.note,
+                }))
+                .collect::<Vec<_>>()
+        }),
         "json": decoded.and_then(Result::ok).and_then(|j| serde_json::from_str::<Value>(&j).ok()),
         "error": error,
     })

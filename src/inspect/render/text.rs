@@ -13,6 +13,7 @@ use super::{Style, arrow, hex, message_json, status_name};
 use crate::inspect::connection::{
     CallSummary, Event, EventKind, HeaderBlock, MessageEvent, flow::Flow,
 };
+use crate::inspect::explain::{annotate_message, render_text};
 use crate::inspect::frame::{Frame, Payload};
 use crate::inspect::hpack::{self, Representation, Table};
 use crate::inspect::meaning::meaning;
@@ -346,9 +347,17 @@ fn message_text(out: &mut String, who: &str, event: &MessageEvent, style: Style)
     );
     match &event.body {
         Ok(body) => {
-            let _ = writeln!(out, "    {}", style.dim(&short_hex(body)));
+            let annotations = annotate_message(body, event.message_type.as_ref());
+            for line in render_text(body, &annotations).lines() {
+                let _ = writeln!(out, "    {line}");
+            }
             if event.body_truncated {
-                let _ = writeln!(out, "    (the first {} octets, --max-display)", body.len());
+                let _ = writeln!(
+                    out,
+                    "    (the first {} of {} octets, --max-display)",
+                    body.len(),
+                    message.length
+                );
             }
         }
         Err(why) => {
