@@ -35,7 +35,7 @@ pub const DEFAULT_MAX_SEND_BUFFER: usize = 32 * 1024;
 /// for ever. grpc-go bounds the same step with its `ConnectionTimeout` (120 s).
 pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Server keepalive: a PING after 2 hours, gRFC A8's default, so that a connection whose peer
+/// Server keepalive: a PING every 2 hours, gRFC A8's default, so that a connection whose peer
 /// vanished without a FIN (a NAT that forgot it, a powered-off host) is found and freed.
 pub const DEFAULT_KEEPALIVE_TIME: Duration = Duration::from_secs(2 * 60 * 60);
 

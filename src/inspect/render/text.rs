@@ -13,7 +13,7 @@ use super::{Style, arrow, hex, message_json, status_name};
 use crate::inspect::connection::{
     CallSummary, Event, EventKind, HeaderBlock, MessageEvent, flow::Flow,
 };
-use crate::inspect::explain::{annotate_message, render_text};
+use crate::inspect::explain::{annotate_grpc, annotate_message, render_text};
 use crate::inspect::frame::{Frame, Payload};
 use crate::inspect::hpack::{self, Representation, Table};
 use crate::inspect::meaning::meaning;
@@ -325,43 +325,60 @@ fn message_text(out: &mut String, who: &str, event: &MessageEvent, style: Style)
         event.stream_id,
         message.length
     );
-    let flag_meaning = match message.flag {
-        0 => "not compressed".to_owned(),
-        1 => format!(
-            "compressed with {}",
-            event.encoding.as_deref().unwrap_or("(no grpc-encoding)")
-        ),
-        _ => "not a valid flag".to_owned(),
-    };
-    let _ = writeln!(
-        out,
-        "    {}  Compressed-Flag {}: {flag_meaning}",
-        style.dim(&hex(&[message.flag])),
-        message.flag
-    );
-    let _ = writeln!(
-        out,
-        "    {}  Message-Length {}",
-        style.dim(&hex(&message.length.to_be_bytes())),
-        message.length
-    );
-    match &event.body {
-        Ok(body) => {
-            let annotations = annotate_message(body, event.message_type.as_ref());
-            for line in render_text(body, &annotations).lines() {
+    match (&event.body, message.flag) {
+        // Not compressed and whole: the prefix and the message in one aligned block.
+        (Ok(body), 0) if !event.body_truncated => {
+            let mut wire = Vec::with_capacity(5 + body.len());
+            wire.push(0);
+            wire.extend_from_slice(&message.length.to_be_bytes());
+            wire.extend_from_slice(body);
+            let annotations = annotate_grpc(&wire, event.message_type.as_ref());
+            for line in render_text(&wire, &annotations).lines() {
                 let _ = writeln!(out, "    {line}");
             }
-            if event.body_truncated {
-                let _ = writeln!(
-                    out,
-                    "    (the first {} of {} octets, --max-display)",
-                    body.len(),
-                    message.length
-                );
-            }
         }
-        Err(why) => {
-            let _ = writeln!(out, "    {}", style.warn(why));
+        (body, flag) => {
+            let flag_meaning = match flag {
+                0 => "not compressed".to_owned(),
+                1 => format!(
+                    "compressed with {}",
+                    event.encoding.as_deref().unwrap_or("(no grpc-encoding)")
+                ),
+                _ => "not a valid flag".to_owned(),
+            };
+            let _ = writeln!(
+                out,
+                "    {}  Compressed-Flag {flag}: {flag_meaning}",
+                style.dim(&hex(&[flag]))
+            );
+            let _ = writeln!(
+                out,
+                "    {}  Message-Length {}",
+                style.dim(&hex(&message.length.to_be_bytes())),
+                message.length
+            );
+            match body {
+                Ok(body) => {
+                    if flag == 1 {
+                        let _ = writeln!(out, "    decompressed, {} octets:", body.len());
+                    }
+                    let annotations = annotate_message(body, event.message_type.as_ref());
+                    for line in render_text(body, &annotations).lines() {
+                        let _ = writeln!(out, "      {line}");
+                    }
+                    if event.body_truncated {
+                        let _ = writeln!(
+                            out,
+                            "    (the first {} of {} octets, --max-display)",
+                            body.len(),
+                            message.length
+                        );
+                    }
+                }
+                Err(why) => {
+                    let _ = writeln!(out, "    {}", style.warn(why));
+                }
+            }
         }
     }
     match message_json(event) {
