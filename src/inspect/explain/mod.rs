@@ -114,7 +114,7 @@ use std::ops::Range;
 use crate::dynamic::MessageType;
 
 pub use input::{ExplainError, parse_input};
-pub use render::{OCTETS_PER_LINE, render_text};
+pub use render::{OCTETS_PER_LINE, render_text, render_text_capped};
 
 /// One annotated span of the input.
 #[derive(Debug, Clone, PartialEq, Eq)]

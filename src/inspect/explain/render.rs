@@ -32,6 +32,14 @@ fn indent(depth: usize) -> usize {
 /// outside the input, only the bytes not shown yet are shown. So the text is faithful to the
 /// bytes whatever annotations it is given.
 pub fn render_text(bytes: &[u8], annotations: &[Annotation]) -> String {
+    render_text_capped(bytes, annotations, usize::MAX)
+}
+
+/// As [`render_text`], with at most `max_lines` lines of hex per span: the rest of a long span
+/// is counted on one line (`… 1000 more octets`). The proxy shows messages this way, so that a
+/// 64 KiB `bytes` field is four lines, not eight thousand.
+pub fn render_text_capped(bytes: &[u8], annotations: &[Annotation], max_lines: usize) -> String {
+    let max_lines = max_lines.max(1);
     let mut lines: Vec<(usize, &[u8], &str)> = Vec::new();
     let mut shown = 0;
     for a in annotations {
@@ -60,14 +68,40 @@ pub fn render_text(bytes: &[u8], annotations: &[Annotation]) -> String {
         let mut chunks = span.chunks(OCTETS_PER_LINE);
         let first = chunks.next().unwrap_or_default();
         line(&mut out, depth, first, column, note);
-        for chunk in chunks {
+        for chunk in chunks.by_ref().take(max_lines - 1) {
             line(&mut out, depth, chunk, column, "");
+        }
+        let shown = (max_lines * OCTETS_PER_LINE).min(span.len());
+        if shown < span.len() {
+            out.extend(std::iter::repeat_n(' ', indent(depth)));
+            let _ = writeln!(out, "… {} more octets", span.len() - shown);
         }
     }
     out
 }
 
 /// One line: indentation, hex, padding to `column`, two spaces and the note.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inspect::explain::Role;
+
+    #[test]
+    fn a_long_span_is_capped_and_counted() {
+        let bytes = [7u8; 100];
+        let annotations = [Annotation {
+            at: 0..100,
+            depth: 0,
+            role: Role::Value,
+            note: "bytes".into(),
+        }];
+        let text = render_text_capped(&bytes, &annotations, 2);
+        assert_eq!(text.lines().count(), 3, "{text}");
+        assert!(text.ends_with("… 84 more octets\n"), "{text}");
+        assert_eq!(render_text(&bytes, &annotations).lines().count(), 13);
+    }
+}
+
 fn line(out: &mut String, depth: usize, octets: &[u8], column: usize, note: &str) {
     let start = out.len();
     out.extend(std::iter::repeat_n(' ', indent(depth)));

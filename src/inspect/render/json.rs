@@ -18,9 +18,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{hex, message_json, stream_of};
+use super::{hex, message_annotations, message_json, stream_of};
 use crate::inspect::connection::{Event, EventKind, HeaderBlock, MessageEvent};
-use crate::inspect::explain::annotate_message;
 use crate::inspect::frame::{Frame, Payload};
 use crate::inspect::hpack::{self, Representation, Table};
 use crate::inspect::meaning::meaning;
@@ -229,7 +228,7 @@ fn message_fields(event: &MessageEvent) -> Value {
         "hex": event.body.as_ref().ok().map(|body| hex(body)),
         "truncated": event.body_truncated,
         "annotations": event.body.as_ref().ok().map(|body| {
-            annotate_message(body, event.message_type.as_ref())
+            message_annotations(event, body)
                 .into_iter()
                 .map(|a| json!({
                     "at": [a.at.start, a.at.end],

@@ -11,6 +11,7 @@ pub mod text;
 use std::fmt::Write;
 
 use super::connection::{CallSummary, Event, EventKind};
+use super::explain::{Annotation, Role, annotate_message};
 use super::reader::Direction;
 use crate::dynamic::DynamicMessage;
 use crate::json::PrintOptions;
@@ -105,6 +106,32 @@ pub fn message_json(event: &super::connection::MessageEvent) -> Option<Result<St
                     .map_err(|error| error.to_string())
             }),
     )
+}
+
+/// The annotations of a message's octets as shown: for a message cut at `--max-display`, the
+/// error its cut makes (a length past the end) becomes a note that the message goes on.
+#[must_use]
+pub fn message_annotations(
+    event: &super::connection::MessageEvent,
+    body: &[u8],
+) -> Vec<Annotation> {
+    let mut annotations = annotate_message(body, event.message_type.as_ref());
+    if event.body_truncated
+        && let Some(first_error) = annotations.iter().position(|a| a.role == Role::Error)
+    {
+        let cut = annotations.split_off(first_error);
+        annotations.push(Annotation {
+            at: cut[0].at.start..body.len(),
+            depth: cut[0].depth,
+            role: Role::Unparsed,
+            note: format!(
+                "the first {} of {} octets are shown (--max-display): the message goes on",
+                body.len(),
+                event.message.length
+            ),
+        });
+    }
+    annotations
 }
 
 /// The one line `--calls` prints for a call.

@@ -9,11 +9,11 @@
 
 use std::fmt::Write;
 
-use super::{Style, arrow, hex, message_json, status_name};
+use super::{Style, arrow, hex, message_annotations, message_json, status_name};
 use crate::inspect::connection::{
     CallSummary, Event, EventKind, HeaderBlock, MessageEvent, flow::Flow,
 };
-use crate::inspect::explain::{annotate_grpc, annotate_message, render_text};
+use crate::inspect::explain::{annotate_grpc, render_text_capped};
 use crate::inspect::frame::{Frame, Payload};
 use crate::inspect::hpack::{self, Representation, Table};
 use crate::inspect::meaning::meaning;
@@ -21,6 +21,9 @@ use crate::inspect::reader::Direction;
 
 /// At most this many octets of a representation or payload are printed as hex on one line.
 const HEX_WIDTH: usize = 16;
+
+/// At most this many lines of hex per value of a message (8 octets each); the rest is counted.
+const MAX_LINES: usize = 4;
 
 /// The text of one event (several lines, each ending in `\n`).
 #[must_use]
@@ -333,7 +336,7 @@ fn message_text(out: &mut String, who: &str, event: &MessageEvent, style: Style)
             wire.extend_from_slice(&message.length.to_be_bytes());
             wire.extend_from_slice(body);
             let annotations = annotate_grpc(&wire, event.message_type.as_ref());
-            for line in render_text(&wire, &annotations).lines() {
+            for line in render_text_capped(&wire, &annotations, MAX_LINES).lines() {
                 let _ = writeln!(out, "    {line}");
             }
         }
@@ -362,17 +365,9 @@ fn message_text(out: &mut String, who: &str, event: &MessageEvent, style: Style)
                     if flag == 1 {
                         let _ = writeln!(out, "    decompressed, {} octets:", body.len());
                     }
-                    let annotations = annotate_message(body, event.message_type.as_ref());
-                    for line in render_text(body, &annotations).lines() {
+                    let annotations = message_annotations(event, body);
+                    for line in render_text_capped(body, &annotations, MAX_LINES).lines() {
                         let _ = writeln!(out, "      {line}");
-                    }
-                    if event.body_truncated {
-                        let _ = writeln!(
-                            out,
-                            "    (the first {} of {} octets, --max-display)",
-                            body.len(),
-                            message.length
-                        );
                     }
                 }
                 Err(why) => {
