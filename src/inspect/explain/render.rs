@@ -71,7 +71,7 @@ pub fn render_text_capped(bytes: &[u8], annotations: &[Annotation], max_lines: u
         for chunk in chunks.by_ref().take(max_lines - 1) {
             line(&mut out, depth, chunk, column, "");
         }
-        let shown = (max_lines * OCTETS_PER_LINE).min(span.len());
+        let shown = max_lines.saturating_mul(OCTETS_PER_LINE).min(span.len());
         if shown < span.len() {
             out.extend(std::iter::repeat_n(' ', indent(depth)));
             let _ = writeln!(out, "… {} more octets", span.len() - shown);
@@ -81,6 +81,23 @@ pub fn render_text_capped(bytes: &[u8], annotations: &[Annotation], max_lines: u
 }
 
 /// One line: indentation, hex, padding to `column`, two spaces and the note.
+fn line(out: &mut String, depth: usize, octets: &[u8], column: usize, note: &str) {
+    let start = out.len();
+    out.extend(std::iter::repeat_n(' ', indent(depth)));
+    for (i, octet) in octets.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let _ = write!(out, "{octet:02x}");
+    }
+    if !note.is_empty() {
+        let used = out.len() - start;
+        out.extend(std::iter::repeat_n(' ', column.saturating_sub(used) + 2));
+        out.push_str(note);
+    }
+    out.push('\n');
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,21 +117,4 @@ mod tests {
         assert!(text.ends_with("… 84 more octets\n"), "{text}");
         assert_eq!(render_text(&bytes, &annotations).lines().count(), 13);
     }
-}
-
-fn line(out: &mut String, depth: usize, octets: &[u8], column: usize, note: &str) {
-    let start = out.len();
-    out.extend(std::iter::repeat_n(' ', indent(depth)));
-    for (i, octet) in octets.iter().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        let _ = write!(out, "{octet:02x}");
-    }
-    if !note.is_empty() {
-        let used = out.len() - start;
-        out.extend(std::iter::repeat_n(' ', column.saturating_sub(used) + 2));
-        out.push_str(note);
-    }
-    out.push('\n');
 }
