@@ -28,7 +28,8 @@ use h2grpc::services::users::{self, MemoryUserStore, UserService};
 use h2grpc::services::{self, Options, auth::BearerAuth, finance, health::HealthReporter};
 use h2grpc::tls::{CaCertificates, Identity, ServerTlsConfig};
 use h2grpc::transport::settings::{
-    DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_MAX_HEADER_LIST_SIZE, Http2Settings, LifetimeLimits,
+    DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_MAX_HEADER_LIST_SIZE, DEFAULT_MAX_PEER_RESETS,
+    Http2Settings, LifetimeLimits,
 };
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -89,6 +90,12 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "SECS", value_parser = parse_seconds,
           default_value = "30")]
     max_connection_age_grace: Duration,
+
+    /// Calls a client may reset while their handler runs, per connection and 10 s; past it the
+    /// connection gets GOAWAY ENHANCE_YOUR_CALM.
+    #[arg(long, value_name = "N", allow_negative_numbers = true, default_value_t = DEFAULT_MAX_PEER_RESETS,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_peer_resets: u32,
 
     /// Connections served at once; a connection accepted above it is closed at once.
     #[arg(long, value_name = "N", allow_negative_numbers = true, default_value_t = DEFAULT_MAX_CONNECTIONS,
@@ -189,6 +196,7 @@ impl ServeArgs {
                     max_connection_age: limit(self.max_connection_age),
                     max_connection_age_grace: self.max_connection_age_grace,
                 },
+                max_peer_resets: self.max_peer_resets,
                 ..Http2Settings::default()
             })
             .max_connections(usize::try_from(self.max_connections).unwrap_or(usize::MAX))

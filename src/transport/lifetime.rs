@@ -23,7 +23,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -58,24 +58,56 @@ pub enum Action {
     Close(&'static str),
 }
 
-/// The calls in progress on a connection, counted by the tasks that run them.
+/// The window over which a connection's peer resets are counted: 10 s.
+pub const PEER_RESET_WINDOW: Duration = Duration::from_secs(10);
+
+/// The calls in progress on a connection, counted by the tasks that run them, and the calls the
+/// peer reset while their handler ran.
+///
+/// Each such reset cost the server a handler start for nothing. Resetting streams as fast as
+/// they are opened (CVE-2023-44487, "rapid reset") is capped by `h2` itself; a peer that waits a
+/// moment before each reset gets past `h2`'s cap, and is stopped by this count: more than
+/// `max_peer_resets` in a [`PEER_RESET_WINDOW`] and the connection gets GOAWAY
+/// `ENHANCE_YOUR_CALM`.
 #[derive(Debug)]
 pub struct CallTracker {
     opened: Instant,
     active: AtomicUsize,
     /// When the last call ended, in nanoseconds after `opened`.
     last_end: AtomicU64,
+    max_peer_resets: u32,
+    /// The window (its number since `opened`) the count below is for.
+    reset_window: AtomicU64,
+    resets: AtomicU32,
 }
 
 impl CallTracker {
-    /// A tracker for a connection opened at `opened`.
+    /// A tracker for a connection opened at `opened`, allowing `max_peer_resets` per window.
     #[must_use]
-    pub fn new(opened: Instant) -> Self {
+    pub fn new(opened: Instant, max_peer_resets: u32) -> Self {
         Self {
             opened,
             active: AtomicUsize::new(0),
             last_end: AtomicU64::new(0),
+            max_peer_resets,
+            reset_window: AtomicU64::new(0),
+            resets: AtomicU32::new(0),
         }
+    }
+
+    /// The peer reset a call whose handler was running.
+    pub fn peer_reset(&self) {
+        let window = self.opened.elapsed().as_secs() / PEER_RESET_WINDOW.as_secs();
+        if self.reset_window.swap(window, Ordering::Relaxed) != window {
+            self.resets.store(0, Ordering::Relaxed);
+        }
+        self.resets.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Whether the peer reset more calls than allowed in the current window.
+    #[must_use]
+    pub fn too_many_resets(&self) -> bool {
+        self.resets.load(Ordering::Relaxed) > self.max_peer_resets
     }
 
     /// A call started; it ends when the guard is dropped.
@@ -227,6 +259,7 @@ impl Clock {
     /// The clock of a connection just opened, if any limit is on.
     pub(crate) fn new(
         limits: LifetimeLimits,
+        tracker: &Arc<CallTracker>,
         ping_pong: Option<h2::PingPong>,
         jitter: f64,
     ) -> Option<Box<Self>> {
@@ -234,7 +267,7 @@ impl Clock {
         let lifetime = Lifetime::new(limits, now, jitter);
         lifetime.is_active().then(|| {
             Box::new(Self {
-                tracker: Arc::new(CallTracker::new(now)),
+                tracker: Arc::clone(tracker),
                 lifetime,
                 timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
                 ping_pong,
@@ -309,13 +342,13 @@ mod tests {
         let now = Instant::now();
         let lifetime = Lifetime::new(limits(), now, 0.0);
         assert!(!lifetime.is_active());
-        assert_eq!(lifetime.deadline(&CallTracker::new(now)), None);
+        assert_eq!(lifetime.deadline(&CallTracker::new(now, 100)), None);
     }
 
     #[test]
     fn keepalive_pings_and_closes_when_unanswered() {
         let t0 = Instant::now();
-        let tracker = CallTracker::new(t0);
+        let tracker = CallTracker::new(t0, 100);
         let limits = LifetimeLimits {
             keepalive_time: Some(60 * S),
             ..limits()
@@ -337,7 +370,7 @@ mod tests {
     #[test]
     fn idle_counts_from_the_last_call() {
         let t0 = Instant::now();
-        let tracker = Arc::new(CallTracker::new(t0));
+        let tracker = Arc::new(CallTracker::new(t0, 100));
         let limits = LifetimeLimits {
             max_connection_idle: Some(10 * S),
             ..limits()
@@ -369,9 +402,19 @@ mod tests {
     }
 
     #[test]
+    fn resets_are_counted_per_window() {
+        let tracker = CallTracker::new(Instant::now(), 2);
+        tracker.peer_reset();
+        tracker.peer_reset();
+        assert!(!tracker.too_many_resets());
+        tracker.peer_reset();
+        assert!(tracker.too_many_resets());
+    }
+
+    #[test]
     fn age_with_jitter_then_grace() {
         let t0 = Instant::now();
-        let tracker = CallTracker::new(t0);
+        let tracker = CallTracker::new(t0, 100);
         let limits = LifetimeLimits {
             max_connection_age: Some(100 * S),
             ..limits()

@@ -4,6 +4,7 @@ use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Instant;
 
 use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -13,7 +14,9 @@ use super::coalesce::Coalescing;
 use super::lifetime::{Action, CallTracker, Clock};
 use super::recv::RecvBody;
 use super::send::{send_data, send_whole};
-use super::settings::Http2Settings;
+use super::settings::{
+    Http2Settings, MAX_LOCAL_ERROR_RESET_STREAMS, MAX_PENDING_ACCEPT_RESET_STREAMS,
+};
 use super::status_from_h2;
 use crate::call::Framed;
 use crate::call::server::{End, ServerCall};
@@ -57,6 +60,8 @@ pub(crate) async fn serve_connection<T>(
             .max_header_list_size(settings.max_header_list_size)
             .max_concurrent_streams(settings.max_concurrent_streams)
             .max_send_buffer_size(settings.max_send_buffer)
+            .max_pending_accept_reset_streams(MAX_PENDING_ACCEPT_RESET_STREAMS)
+            .max_local_error_reset_streams(Some(MAX_LOCAL_ERROR_RESET_STREAMS))
             .handshake::<_, Bytes>(Coalescing::new(io)),
     );
     // A client that never completes the handshake has no call to finish: a shutdown drops it
@@ -86,19 +91,29 @@ pub(crate) async fn serve_connection<T>(
         .lifetime
         .keepalive_time
         .and_then(|_| connection.ping_pong());
-    let mut clock = Clock::new(settings.lifetime, ping_pong, jitter());
-    let tracker = clock.as_ref().map(|clock| Arc::clone(&clock.tracker));
+    let tracker = Arc::new(CallTracker::new(Instant::now(), settings.max_peer_resets));
+    let mut clock = Clock::new(settings.lifetime, &tracker, ping_pong, jitter());
+    let mut calmed = false;
     // The streams `h2` has ready, taken all at once before any is answered (see
     // `accept_and_dispatch`).
     let mut ready = Vec::new();
     loop {
         tokio::select! {
-            accepted = poll_fn(|cx| accept_and_dispatch(&mut connection, &mut ready, &*dispatch, tracker.as_ref(), cx)) => {
+            accepted = poll_fn(|cx| accept_and_dispatch(&mut connection, &mut ready, &*dispatch, &tracker, cx)) => {
                 if let Err(error) = accepted {
                     if let Some(error) = error {
                         tracing::debug!(%error, "connection error");
                     }
                     break;
+                }
+                if !calmed && tracker.too_many_resets() {
+                    tracing::debug!(
+                        max_peer_resets = settings.max_peer_resets,
+                        "the peer reset too many calls: GOAWAY ENHANCE_YOUR_CALM"
+                    );
+                    connection.abrupt_shutdown(h2::Reason::ENHANCE_YOUR_CALM);
+                    calmed = true;
+                    shutting_down = true;
                 }
                 if let Some(clock) = clock.as_mut() {
                     clock.accepted();
@@ -156,7 +171,7 @@ fn accept_and_dispatch(
     connection: &mut h2::server::Connection<impl AsyncRead + AsyncWrite + Unpin, Bytes>,
     ready: &mut Vec<Accepted>,
     dispatch: &dyn Dispatch,
-    tracker: Option<&Arc<CallTracker>>,
+    tracker: &Arc<CallTracker>,
     cx: &mut Context<'_>,
 ) -> Poll<Result<(), Option<h2::Error>>> {
     let accepted = std::task::ready!(accept_ready(connection, ready, cx));
@@ -167,12 +182,13 @@ fn accept_and_dispatch(
             respond: Some(respond),
             stream: None,
             status_sent: false,
+            tracker: Arc::clone(tracker),
         };
         if let Some(mut future) = dispatch.dispatch(parts, call, cx)
             && future.as_mut().poll(cx).is_pending()
         {
             // A call that waits is counted until it ends (the idle limit's clock).
-            let guard = tracker.map(CallTracker::start);
+            let guard = tracker.start();
             tokio::spawn(async move {
                 future.await;
                 drop(guard);
@@ -227,6 +243,8 @@ pub(crate) struct ServerStream {
     stream: Option<h2::SendStream<Bytes>>,
     /// The response ended (END_STREAM went to `h2`): Trailers, or a headers-only response.
     status_sent: bool,
+    /// The connection's count of calls, told when the peer resets this one.
+    tracker: Arc<CallTracker>,
 }
 
 impl ServerStream {
@@ -351,6 +369,7 @@ impl ServerStream {
             (None, None) => Poll::Pending,
         })
         .await;
+        self.tracker.peer_reset();
     }
 }
 #[cfg(test)]

@@ -62,6 +62,21 @@ pub const DEFAULT_LIFETIME: LifetimeLimits = LifetimeLimits {
     max_connection_age_grace: DEFAULT_MAX_CONNECTION_AGE_GRACE,
 };
 
+/// Calls a client may reset while their handler runs, per connection and
+/// [`PEER_RESET_WINDOW`](super::lifetime::PEER_RESET_WINDOW) (10 s): 1,000, a hundred a second.
+/// A client that cancels calls as part of its work (deadlines, hedging) stays far below; one
+/// that opens and resets streams to make the server start handlers for nothing is stopped with
+/// GOAWAY `ENHANCE_YOUR_CALM` after 1,000 of them.
+pub const DEFAULT_MAX_PEER_RESETS: u32 = 1_000;
+
+/// `h2`'s own cap on streams the peer resets before the server accepted them (the burst form of
+/// rapid reset): 20, `h2`'s default, set here so that it is written down.
+pub const MAX_PENDING_ACCEPT_RESET_STREAMS: usize = 20;
+
+/// `h2`'s cap on streams it resets itself because the peer broke a rule on them, before it
+/// closes the connection: 1,024, `h2`'s default, set explicitly.
+pub const MAX_LOCAL_ERROR_RESET_STREAMS: usize = 1024;
+
 /// The HTTP/2 settings of a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Http2Settings {
@@ -79,6 +94,8 @@ pub struct Http2Settings {
     pub handshake_timeout: Duration,
     /// Keepalive, idleness and age of each connection (servers only).
     pub lifetime: LifetimeLimits,
+    /// Calls the peer may reset while their handler runs, per 10 s (servers only).
+    pub max_peer_resets: u32,
 }
 
 impl Default for Http2Settings {
@@ -91,6 +108,7 @@ impl Default for Http2Settings {
             max_send_buffer: DEFAULT_MAX_SEND_BUFFER,
             handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
             lifetime: DEFAULT_LIFETIME,
+            max_peer_resets: DEFAULT_MAX_PEER_RESETS,
         }
     }
 }

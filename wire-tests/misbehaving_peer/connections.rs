@@ -1,6 +1,7 @@
 //! Connections that outstay their welcome, spoken to in raw frames: one that never answers a
-//! keepalive PING, one that sits idle, one that lives too long with a call in flight, and more
-//! connections than the server takes ([`h2grpc::transport::lifetime`], `Server::max_connections`).
+//! keepalive PING, one that sits idle, one that lives too long with a call in flight, more
+//! connections than the server takes, and one that resets every call it starts
+//! ([`h2grpc::transport::lifetime`], `Server::max_connections`).
 
 use std::time::Duration;
 
@@ -199,4 +200,75 @@ async fn connections_above_the_cap_are_closed_at_once() {
     })
     .await;
     drop((second, fourth));
+}
+
+/// Paced rapid reset: HEADERS, a pause long enough for the handler to start, RST_STREAM, over
+/// and over. Past `max_peer_resets` the connection gets GOAWAY ENHANCE_YOUR_CALM, while a
+/// well-behaved client on another connection is served throughout.
+#[tokio::test]
+async fn paced_resets_get_enhance_your_calm() {
+    use crate::support::raw_h2::{RawClient, framed_message};
+
+    let server = Server::new()
+        .unary("/test.Peer/Slow", |_: Request<HelloRequest>| async move {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            Ok(Response::new(HelloReply::default()))
+        })
+        .unary("/test.Peer/Fast", |_: Request<HelloRequest>| async move {
+            Ok(Response::new(HelloReply {
+                message: "fast".into(),
+            }))
+        })
+        .http2_settings(Http2Settings {
+            max_peer_resets: 10,
+            ..Http2Settings::default()
+        });
+    let server = TestServer::start(server).await;
+    let tcp = TcpStream::connect(server.addr).await.unwrap();
+    let (attacker, connection) = h2::client::handshake(tcp).await.unwrap();
+    let connection = tokio::spawn(connection);
+    let polite = RawClient::connect(server.addr).await;
+    let mut stopped = None;
+    for round in 0..40 {
+        let request = polite.request("/test.Peer/Slow");
+        let started = match attacker.clone().ready().await {
+            Ok(mut send) => send.send_request(request, false),
+            Err(error) => Err(error),
+        };
+        let Ok((response, mut stream)) = started else {
+            stopped = Some(round);
+            break;
+        };
+        let _ = stream.send_data(framed_message(&HelloRequest::default()), true);
+        tokio::time::sleep(Duration::from_millis(3)).await;
+        stream.send_reset(h2::Reason::CANCEL);
+        drop(response);
+        let answer = polite
+            .call(
+                polite.request("/test.Peer/Fast"),
+                framed_message(&HelloRequest::default()),
+            )
+            .await;
+        assert_eq!(
+            answer.grpc_status(),
+            Some(h2grpc::status::Code::Ok),
+            "round {round}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        if connection.is_finished() {
+            stopped = Some(round);
+            break;
+        }
+    }
+    let round = stopped.expect("the attacker was never stopped");
+    assert!((10..=13).contains(&round), "stopped at round {round}");
+    let error = within("the attacker's connection to end", connection)
+        .await
+        .unwrap()
+        .expect_err("ended by GOAWAY");
+    assert_eq!(
+        error.reason(),
+        Some(h2::Reason::ENHANCE_YOUR_CALM),
+        "{error}"
+    );
 }
