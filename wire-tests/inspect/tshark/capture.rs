@@ -37,7 +37,7 @@ impl Capture {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a probe port");
         let probe = listener.local_addr().expect("the probe's address");
         let filter = format!("tcp port {port} or tcp port {}", probe.port());
-        let mut child = Command::new("tshark")
+        let mut child = tshark()
             .args(["-i", "lo", "-f", &filter, "-P", "-l", "-w"])
             .arg(file)
             .stdin(Stdio::null())
@@ -103,6 +103,16 @@ impl Capture {
     }
 }
 
+/// `tshark`, with an empty directory of personal settings (`WIRESHARK_CONFIG_DIR`), so that
+/// only the preferences given on its command line change its reading.
+fn tshark() -> Command {
+    let settings = Path::new(env!("CARGO_TARGET_TMPDIR")).join("wireshark-settings");
+    std::fs::create_dir_all(&settings).expect("create the settings directory");
+    let mut command = Command::new("tshark");
+    command.env("WIRESHARK_CONFIG_DIR", settings);
+    command
+}
+
 /// A pipe read to its end by a thread of its own.
 fn drain(mut pipe: impl Read + Send + 'static) -> Arc<Mutex<Vec<u8>>> {
     let buffer = Arc::new(Mutex::new(Vec::new()));
@@ -135,7 +145,7 @@ pub(super) fn dissect(file: &Path, port: u16) -> Vec<Value> {
         r#"uat:protobuf_search_paths:"{}","TRUE""#,
         repo().join("proto").display()
     );
-    let mut command = Command::new("tshark");
+    let mut command = tshark();
     command.arg("-r").arg(file).args([
         "-n",
         "-d",
