@@ -5,8 +5,9 @@
 #   bash wire-tests/setup.sh
 #
 # One function per peer, called from main: protoc, the Python gRPC packages (grpcio and its
-# tools), grpcurl; then protobuf's conformance test runner, built from Debian's source package by
-# a script of its own (wire-tests/conformance/build-runner.sh). Set PYTHON to use another
+# tools), grpcurl, tshark (Wireshark's dissectors, the independent reading of what
+# `h2grpc inspect` prints); then protobuf's conformance test runner, built from Debian's source
+# package by a script of its own (wire-tests/conformance/build-runner.sh). Set PYTHON to use another
 # interpreter than `python3` (the tests read the same variable).
 set -euo pipefail
 
@@ -106,10 +107,24 @@ check_grpcurl() {
   echo "grpcurl: $("$grpcurl" -version 2>&1) at $grpcurl"
 }
 
+# tshark: Wireshark's command-line dissector, the reference reading of the proxy's traffic in
+# wire-tests/inspect/tshark.rs (HTTP/2 frames, HPACK, gRPC messages, protobuf fields with
+# proto/ on its search path). Debian's package asks whether non-root users may capture; the
+# noninteractive install answers no, and the tests capture as root.
+install_tshark() {
+  if command -v tshark >/dev/null 2>&1; then
+    echo "tshark: already installed ($(tshark --version 2>/dev/null | sed -n 1p))"
+  else
+    apt_install tshark
+    echo "tshark: installed ($(tshark --version 2>/dev/null | sed -n 1p))"
+  fi
+}
+
 main() {
   install_protoc
   install_python_peers
   check_grpcurl
+  install_tshark
   bash "$(dirname "${BASH_SOURCE[0]}")/conformance/build-runner.sh"
 }
 

@@ -66,6 +66,7 @@ pub struct Display {
 enum Copy {
     Opened {
         conn: u64,
+        at: Duration,
         peer: SocketAddr,
     },
     Bytes {
@@ -123,7 +124,8 @@ pub async fn run(
         let shared = Arc::clone(&shared);
         let target = target.clone();
         tokio::spawn(async move {
-            let _ = shared.copies.send(Copy::Opened { conn, peer });
+            let at = shared.start.elapsed();
+            let _ = shared.copies.send(Copy::Opened { conn, at, peer });
             match TcpStream::connect(&target).await {
                 Ok(server) => splice(conn, client, server, shared).await,
                 Err(error) => {
@@ -229,7 +231,7 @@ fn inspect(
         let mut next = Some(first);
         while let Some(copy) = next {
             match copy {
-                Copy::Opened { conn, peer } => {
+                Copy::Opened { conn, at, peer } => {
                     connections.insert(
                         conn,
                         Inspected {
@@ -241,9 +243,15 @@ fn inspect(
                             methods: HashMap::new(),
                         },
                     );
-                    if display.output != Output::Json && !matches!(display.output, Output::Calls(_))
-                    {
-                        text_out.push_str(&format!("conn {conn} opened by {peer}\n"));
+                    match display.output {
+                        Output::Text(_) => {
+                            text_out.push_str(&format!("conn {conn} opened by {peer}\n"));
+                        }
+                        Output::Json => {
+                            text_out.push_str(&json::opened(conn, at, peer));
+                            text_out.push('\n');
+                        }
+                        Output::Calls(_) => {}
                     }
                 }
                 Copy::Refused { conn, error } => {

@@ -164,7 +164,7 @@ pub(crate) fn run_h2grpc(args: &[&str], stdin: Option<&str>) -> Finished {
 
 /// Runs `command` to its end (at most [`PATIENCE`], then it is killed and the test fails),
 /// feeding it `stdin` (or nothing) and collecting its output.
-fn run_command(mut command: Command, stdin: Option<&str>) -> std::io::Result<Finished> {
+pub(crate) fn run_command(mut command: Command, stdin: Option<&str>) -> std::io::Result<Finished> {
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

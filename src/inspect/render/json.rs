@@ -6,6 +6,7 @@
 //!
 //! | `event` | further keys |
 //! |---|---|
+//! | `opened` | `peer` (the client's address, `ip:port`; `dir` is `client`, `stream` 0) |
 //! | `preface` | `offset` |
 //! | `frame` | `offset`, `length`, `type` (name, or `UNKNOWN`), `type_code`, `flags` (names), `flags_code`, `header_hex` (the 9 octets); by type: `settings` (`[{id, name, value}]`), `error_code` + `error_name` (RST_STREAM, GOAWAY), `last_stream` + `debug_data` (GOAWAY), `increment` (WINDOW_UPDATE), `opaque_hex` (PING), `data_len` + `padding` (DATA); `window` (`{sender, charged, connection, stream}`, DATA and WINDOW_UPDATE) |
 //! | `malformed` | `offset`, `type_code`, `error`, `hex` |
@@ -15,6 +16,9 @@
 //! | `call` | `method`, `status`, `status_name`, `message`, `trailers_only`, `reset` (`{by, code, name}`), `cut_short`, `duration_ms`, `messages` and `data_octets` (`{client, server}`) |
 //! | `lint` | `lint` (what is wrong), `rule` (the sentence of the spec) |
 //! | `problem` | `text` |
+
+use std::net::SocketAddr;
+use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
@@ -101,6 +105,21 @@ pub fn render(connection: u64, event: &Event) -> String {
         object.extend(fields);
     }
     Value::Object(object).to_string()
+}
+
+/// The JSON line (without its newline) saying that the client at `peer` opened connection
+/// `connection`, `at` since the inspector started.
+#[must_use]
+pub fn opened(connection: u64, at: Duration, peer: SocketAddr) -> String {
+    json!({
+        "conn": connection,
+        "dir": "client",
+        "at_ms": at.as_secs_f64() * 1000.0,
+        "stream": 0,
+        "event": "opened",
+        "peer": peer.to_string(),
+    })
+    .to_string()
 }
 
 fn frame_fields(frame: &Frame) -> Value {
@@ -241,4 +260,25 @@ fn message_fields(event: &MessageEvent) -> Value {
         "json": decoded.and_then(Result::ok).and_then(|j| serde_json::from_str::<Value>(&j).ok()),
         "error": error,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use serde_json::{Value, json};
+
+    #[test]
+    fn opened_names_the_peer() {
+        let line = super::opened(
+            3,
+            Duration::from_millis(2),
+            "127.0.0.1:4321".parse().unwrap(),
+        );
+        let object: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(
+            object,
+            json!({"conn": 3, "dir": "client", "at_ms": 2.0, "stream": 0, "event": "opened", "peer": "127.0.0.1:4321"})
+        );
+    }
 }

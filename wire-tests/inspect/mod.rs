@@ -2,6 +2,8 @@
 //! proxy (the official interop cases, 100 concurrent 1 MiB calls, grpcurl), and what the proxy
 //! prints (`--json`, `--calls`, `--method`) says what went over the wire.
 
+mod tshark;
+
 use std::time::Duration;
 
 use h2grpc::client::Channel;
