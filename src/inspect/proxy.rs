@@ -303,16 +303,11 @@ fn inspect(
                     error,
                 } => {
                     if let Some(inspected) = connections.get_mut(&conn) {
-                        if let Some(error) = error {
-                            events.push(Event {
-                                direction,
-                                at,
-                                kind: EventKind::Problem {
-                                    stream_id: None,
-                                    text: error,
-                                },
-                            });
-                        }
+                        events.push(Event {
+                            direction,
+                            at,
+                            kind: EventKind::Closed { error },
+                        });
                         let i = usize::from(direction == Direction::ServerToClient);
                         inspected.closed[i] = true;
                         if inspected.closed == [true, true] {

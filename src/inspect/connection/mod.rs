@@ -227,6 +227,12 @@ pub enum EventKind {
         /// The rule.
         lint: Lint,
     },
+    /// The direction's TCP stream ended (the proxy reports it: a clean FIN, or an error such as
+    /// a reset). Not a fault of the protocol: a client may close with data still unread.
+    Closed {
+        /// The error that ended it, if it was not a clean end.
+        error: Option<String>,
+    },
     /// Something the inspector could not follow (the bytes are forwarded all the same).
     Problem {
         /// The stream, if one.

@@ -15,6 +15,7 @@
 //! | `message` | `index` (from 1 per direction), `flag`, `length`, `frames` (offsets, at most 16), `frame_count`, `encoding`, `type`, `hex` (the protobuf octets, decompressed), `truncated`, `annotations` (`[{at: [start, end], depth, role: prefix / key / length / value / error / unparsed, note}]`, offsets into `hex`'s octets), `json` (the message in the proto3 JSON mapping, with a schema), `error` |
 //! | `call` | `method`, `status`, `status_name`, `message`, `trailers_only`, `reset` (`{by, code, name}`), `cut_short`, `duration_ms`, `messages` and `data_octets` (`{client, server}`) |
 //! | `lint` | `lint` (what is wrong), `rule` (the sentence of the spec) |
+//! | `closed` | `error` (`null` for a clean end): the direction's TCP stream ended |
 //! | `problem` | `text` |
 
 use std::net::SocketAddr;
@@ -98,6 +99,7 @@ pub fn render(connection: u64, event: &Event) -> String {
             "lint",
             json!({ "lint": lint.to_string(), "rule": lint.rule() }),
         ),
+        EventKind::Closed { error } => ("closed", json!({ "error": error })),
         EventKind::Problem { text, .. } => ("problem", json!({ "text": text })),
     };
     object.insert("event".into(), json!(name));

@@ -174,6 +174,6 @@ pub fn stream_of(event: &Event) -> u32 {
         EventKind::CallEnd(summary) => summary.stream_id,
         EventKind::Lint { stream_id, .. } => *stream_id,
         EventKind::Problem { stream_id, .. } => stream_id.unwrap_or(0),
-        EventKind::Preface { .. } | EventKind::Stopped { .. } => 0,
+        EventKind::Preface { .. } | EventKind::Stopped { .. } | EventKind::Closed { .. } => 0,
     }
 }

@@ -73,6 +73,12 @@ pub fn render(connection: u64, event: &Event, style: Style) -> String {
                 lint.rule()
             );
         }
+        EventKind::Closed { error: None } => {
+            let _ = writeln!(out, "{who}  TCP closed (FIN): this side sends no more");
+        }
+        EventKind::Closed { error: Some(error) } => {
+            let _ = writeln!(out, "{who}  TCP ended: {error}");
+        }
         EventKind::Problem { stream_id, text } => {
             let on = stream_id
                 .map(|id| format!(" stream {id}"))
