@@ -23,7 +23,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -79,6 +79,10 @@ pub struct CallTracker {
     /// The window (its number since `opened`) the count below is for.
     reset_window: AtomicU64,
     resets: AtomicU32,
+    /// The client PINGed too often ([`super::pings`]).
+    pings: AtomicBool,
+    /// The connection was told to calm down (GOAWAY `ENHANCE_YOUR_CALM` sent).
+    calmed: AtomicBool,
 }
 
 impl CallTracker {
@@ -92,7 +96,35 @@ impl CallTracker {
             max_peer_resets,
             reset_window: AtomicU64::new(0),
             resets: AtomicU32::new(0),
+            pings: AtomicBool::new(false),
+            calmed: AtomicBool::new(false),
         }
+    }
+
+    /// The client PINGed too often.
+    pub fn too_many_pings(&self) {
+        self.pings.store(true, Ordering::Relaxed);
+    }
+
+    /// Why the connection should get GOAWAY `ENHANCE_YOUR_CALM`, if it should and has not yet.
+    #[must_use]
+    pub fn calm_pending(&self) -> Option<&'static str> {
+        if self.calmed.load(Ordering::Relaxed) {
+            None
+        } else if self.pings.load(Ordering::Relaxed) {
+            Some("too_many_pings")
+        } else if self.too_many_resets() {
+            Some("too many calls reset by the client")
+        } else {
+            None
+        }
+    }
+
+    /// As [`CallTracker::calm_pending`], and marks the GOAWAY as sent.
+    pub fn take_calm(&self) -> Option<&'static str> {
+        let reason = self.calm_pending()?;
+        self.calmed.store(true, Ordering::Relaxed);
+        Some(reason)
     }
 
     /// The peer reset a call whose handler was running.

@@ -26,6 +26,7 @@
 pub(crate) mod client;
 mod coalesce;
 pub mod lifetime;
+pub mod pings;
 pub(crate) mod recv;
 pub(crate) mod send;
 pub(crate) mod server;

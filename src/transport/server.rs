@@ -12,6 +12,7 @@ use tokio::sync::watch;
 
 use super::coalesce::Coalescing;
 use super::lifetime::{Action, CallTracker, Clock};
+use super::pings::PingWatched;
 use super::recv::RecvBody;
 use super::send::{send_data, send_whole};
 use super::settings::{
@@ -51,6 +52,8 @@ pub(crate) async fn serve_connection<T>(
 ) where
     T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    // The calls of this connection, their resets and the client's PINGs, counted.
+    let tracker = Arc::new(CallTracker::new(Instant::now(), settings.max_peer_resets));
     // Boxed: the handshake's state (1.2 KB, most of it the codec's) would otherwise take room
     // in this future for as long as the connection lives, next to the connection's own.
     let handshake = Box::pin(
@@ -62,7 +65,7 @@ pub(crate) async fn serve_connection<T>(
             .max_send_buffer_size(settings.max_send_buffer)
             .max_pending_accept_reset_streams(MAX_PENDING_ACCEPT_RESET_STREAMS)
             .max_local_error_reset_streams(Some(MAX_LOCAL_ERROR_RESET_STREAMS))
-            .handshake::<_, Bytes>(Coalescing::new(io)),
+            .handshake::<_, Bytes>(Coalescing::new(PingWatched::new(io, Arc::clone(&tracker)))),
     );
     // A client that never completes the handshake has no call to finish: a shutdown drops it
     // at once rather than waiting the whole grace period for it, and it has
@@ -91,9 +94,7 @@ pub(crate) async fn serve_connection<T>(
         .lifetime
         .keepalive_time
         .and_then(|_| connection.ping_pong());
-    let tracker = Arc::new(CallTracker::new(Instant::now(), settings.max_peer_resets));
     let mut clock = Clock::new(settings.lifetime, &tracker, ping_pong, jitter());
-    let mut calmed = false;
     // The streams `h2` has ready, taken all at once before any is answered (see
     // `accept_and_dispatch`).
     let mut ready = Vec::new();
@@ -106,13 +107,9 @@ pub(crate) async fn serve_connection<T>(
                     }
                     break;
                 }
-                if !calmed && tracker.too_many_resets() {
-                    tracing::debug!(
-                        max_peer_resets = settings.max_peer_resets,
-                        "the peer reset too many calls: GOAWAY ENHANCE_YOUR_CALM"
-                    );
+                if let Some(reason) = tracker.take_calm() {
+                    tracing::debug!(reason, "GOAWAY ENHANCE_YOUR_CALM");
                     connection.abrupt_shutdown(h2::Reason::ENHANCE_YOUR_CALM);
-                    calmed = true;
                     shutting_down = true;
                 }
                 if let Some(clock) = clock.as_mut() {
@@ -174,7 +171,13 @@ fn accept_and_dispatch(
     tracker: &Arc<CallTracker>,
     cx: &mut Context<'_>,
 ) -> Poll<Result<(), Option<h2::Error>>> {
-    let accepted = std::task::ready!(accept_ready(connection, ready, cx));
+    let accepted = match accept_ready(connection, ready, cx) {
+        // Reading the socket in `accept_ready` may have found the client misbehaving (a PING
+        // flood brings no stream to accept): back to the loop, which sends the GOAWAY.
+        Poll::Pending if tracker.calm_pending().is_some() => return Poll::Ready(Ok(())),
+        Poll::Pending => return Poll::Pending,
+        Poll::Ready(accepted) => accepted,
+    };
     for (request, respond) in ready.drain(..) {
         let (parts, body) = request.into_parts();
         let call = ServerStream {
@@ -406,7 +409,9 @@ mod tests {
             Arc::new(Nobody),
             shutting_down,
         );
-        let h2 = size_of::<h2::server::Connection<Coalescing<tokio::net::TcpStream>, Bytes>>();
+        let h2 = size_of::<
+            h2::server::Connection<Coalescing<PingWatched<tokio::net::TcpStream>>, Bytes>,
+        >();
         let size = size_of_val(&future);
         assert!(size < h2 + 768, "{size} bytes, h2's connection {h2}");
     }

@@ -1,6 +1,6 @@
 //! Connections that outstay their welcome, spoken to in raw frames: one that never answers a
 //! keepalive PING, one that sits idle, one that lives too long with a call in flight, more
-//! connections than the server takes, and one that resets every call it starts
+//! connections than the server takes, one that resets every call it starts, and a PING flood
 //! ([`h2grpc::transport::lifetime`], `Server::max_connections`).
 
 use std::time::Duration;
@@ -54,11 +54,19 @@ impl Raw {
     }
 
     async fn write(&mut self, kind: u8, flags: u8, stream_id: u32, payload: &[u8]) {
+        assert!(
+            self.try_write(kind, flags, stream_id, payload).await,
+            "the server closed"
+        );
+    }
+
+    /// Writes a frame; `false` if the server has closed the connection.
+    async fn try_write(&mut self, kind: u8, flags: u8, stream_id: u32, payload: &[u8]) -> bool {
         let len = u32::try_from(payload.len()).unwrap().to_be_bytes();
         let mut frame = vec![len[1], len[2], len[3], kind, flags];
         frame.extend_from_slice(&stream_id.to_be_bytes());
         frame.extend_from_slice(payload);
-        self.0.write_all(&frame).await.unwrap();
+        self.0.write_all(&frame).await.is_ok()
     }
 
     /// The next frame (type, flags, payload), or `None` once the server closed the connection.
@@ -271,4 +279,53 @@ async fn paced_resets_get_enhance_your_calm() {
         Some(h2::Reason::ENHANCE_YOUR_CALM),
         "{error}"
     );
+}
+
+/// A PING flood: the first PINGs are answered, then, past the strikes gRPC servers allow, the
+/// connection gets GOAWAY ENHANCE_YOUR_CALM and is closed; a PING every so often with calls
+/// between them is no strike.
+#[tokio::test]
+async fn a_ping_flood_gets_enhance_your_calm() {
+    let server = TestServer::start(server(off())).await;
+    let mut flood = Raw::connect(&server).await;
+    let mut sent = 0u64;
+    while sent < 1000 && flood.try_write(PING, 0, 0, &sent.to_be_bytes()).await {
+        sent += 1;
+    }
+    let mut acks = 0;
+    let goaway = within("GOAWAY", async {
+        loop {
+            match flood.frame().await {
+                Some((PING, 1, _)) => acks += 1,
+                Some((GOAWAY, _, payload)) => return payload,
+                Some(_) => {}
+                None => panic!("closed without GOAWAY after {acks} PING ACKs"),
+            }
+        }
+    })
+    .await;
+    assert_eq!(
+        goaway[4..8],
+        11u32.to_be_bytes(),
+        "ENHANCE_YOUR_CALM: {goaway:?}"
+    );
+    assert!(acks < 1000, "{acks} PINGs answered");
+    within("the close", flood.until_closed()).await;
+
+    // PINGs with a call between each pair: never a strike.
+    let channel = h2grpc::client::Channel::connect(&server.target)
+        .await
+        .unwrap();
+    let mut polite = Raw::connect(&server).await;
+    for i in 0..5u64 {
+        polite.write(PING, 0, 0, &i.to_be_bytes()).await;
+        let (_, opaque, _) = within("the PING ACK", polite.until(PING)).await.unwrap();
+        assert_eq!(opaque, i.to_be_bytes());
+        // HEADERS on stream 2i+1 (an HPACK-indexed `:method: POST` is enough to count as a
+        // call's start for the PING policy; the server answers it with an error or a reset).
+        polite
+            .write(1, 0x5, u32::try_from(2 * i + 1).unwrap(), &[0x83])
+            .await;
+    }
+    drop(channel);
 }
