@@ -22,6 +22,7 @@
 //! |   | [`schema`] | the `.proto` files of `proto/`, parsed at run time into `FileDescriptorProto`s (what reflection serves) | [proto3 language spec](https://protobuf.dev/reference/protobuf/proto3-spec/) |
 //! |   | [`dynamic`] | messages of any type, decoded and encoded from descriptors on the codec of ① | [encoding guide](https://protobuf.dev/programming-guides/encoding/) |
 //! |   | [`json`] | the proto3 JSON mapping of dynamic messages, both ways, well-known types included | [ProtoJSON format](https://protobuf.dev/programming-guides/json/) |
+//! |   | [`web`] | HTTP/1.1 on the gRPC port (hyper): Connect unary calls in JSON or protobuf | [Connect protocol](https://connectrpc.com/docs/protocol) |
 //! |   | [`inspect`] | the HTTP/2 wire read byte by byte: frames, HPACK header blocks, the dynamic table | [RFC 9113](https://www.rfc-editor.org/rfc/rfc9113), [RFC 7541](https://www.rfc-editor.org/rfc/rfc7541) |
 //!
 //! Layers ① to ④ are *sans-IO*: they take bytes and header maps in and give values out. They never
@@ -126,3 +127,4 @@ pub mod inspect;
 pub mod json;
 pub mod schema;
 pub mod services;
+pub mod web;

@@ -22,3 +22,4 @@ mod same_wire;
 mod services;
 mod tls;
 mod tonic_interop;
+mod web;

@@ -6,7 +6,7 @@
 #
 # One function per peer, called from main: protoc, the Python gRPC packages (grpcio and its
 # tools), grpcurl, tshark (Wireshark's dissectors, the independent reading of what
-# `h2grpc inspect` prints); then protobuf's conformance test runner, built from Debian's source
+# `h2grpc inspect` prints), curl (the web tests' HTTP/1.1 client); then protobuf's conformance test runner, built from Debian's source
 # package by a script of its own (wire-tests/conformance/build-runner.sh). Set PYTHON to use another
 # interpreter than `python3` (the tests read the same variable).
 set -euo pipefail
@@ -120,11 +120,23 @@ install_tshark() {
   fi
 }
 
+# curl: the plain HTTP/1.1 client the web tests call Connect's JSON and protobuf unary with
+# (wire-tests/web.rs), as the README's example does.
+install_curl() {
+  if command -v curl >/dev/null 2>&1; then
+    echo "curl: already installed ($(curl --version | sed -n 1p | cut -d' ' -f1-2))"
+  else
+    apt_install curl
+    echo "curl: installed"
+  fi
+}
+
 main() {
   install_protoc
   install_python_peers
   check_grpcurl
   install_tshark
+  install_curl
   bash "$(dirname "${BASH_SOURCE[0]}")/conformance/build-runner.sh"
 }
 

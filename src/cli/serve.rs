@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use clap::Args;
 use h2grpc::framing::DEFAULT_MAX_MESSAGE_SIZE;
+use h2grpc::schema::Schema;
 use h2grpc::server::DEFAULT_MAX_CONNECTIONS;
 use h2grpc::server::{Limits, Server};
 use h2grpc::services::users::{self, MemoryUserStore, UserService};
@@ -182,6 +183,7 @@ impl ServeArgs {
         // u32 always fits in usize on the targets tokio supports (32 and 64 bits).
         let size = |bytes: u32| usize::try_from(bytes).unwrap_or(usize::MAX);
         let server = Server::new()
+            .web(Schema::embedded())
             .limits(Limits {
                 max_recv_message_size: size(self.max_recv_message_size),
                 max_send_message_size: size(self.max_send_message_size),

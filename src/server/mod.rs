@@ -34,15 +34,18 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use crate::client::{Channel, ChannelConfig};
 use crate::compression::{Encoding, EncodingSet};
 use crate::framing::DEFAULT_MAX_MESSAGE_SIZE;
 use crate::metadata::Metadata;
 use crate::protobuf::Message;
 use crate::rpc::{Request, Response, Sender, Streaming};
+use crate::schema::Schema;
 use crate::status::Status;
 use crate::tls::ServerTlsConfig;
 use crate::transport::server::{Dispatch, serve_connection};
 use crate::transport::settings::Http2Settings;
+use crate::web::Web;
 
 pub use router::Interceptor;
 
@@ -83,6 +86,7 @@ pub struct Server {
     worker_threads: usize,
     tls: Option<ServerTlsConfig>,
     max_connections: Option<usize>,
+    web: Option<&'static Schema>,
 }
 
 impl Server {
@@ -216,6 +220,15 @@ impl Server {
         self
     }
 
+    /// Also answers HTTP/1.1 on the same port ([`crate::web`]): Connect unary calls, JSON or
+    /// protobuf, for the methods of `schema` this server serves. Cleartext servers only: with
+    /// [`Server::tls`] the web front is not started.
+    #[must_use]
+    pub fn web(mut self, schema: &'static Schema) -> Self {
+        self.web = Some(schema);
+        self
+    }
+
     /// Serves over TLS: every connection must complete a TLS handshake, agreeing on HTTP/2
     /// with ALPN `h2`, before its first HTTP/2 byte.
     #[must_use]
@@ -242,6 +255,10 @@ impl Server {
         signal: impl Future<Output = ()>,
     ) -> std::io::Result<()> {
         let grace_period = self.grace_period.unwrap_or(DEFAULT_GRACE_PERIOD);
+        let web = match (self.web, &self.tls) {
+            (Some(schema), None) => Some(Arc::new(self.web_front(schema, &listener)?)),
+            _ => None,
+        };
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let shared = workers::Shared {
             dispatch: Arc::new(self.router),
@@ -250,6 +267,7 @@ impl Server {
             shutdown: shutdown_rx,
             tls: self.tls,
             connections: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+            web,
         };
         let max_connections = self
             .max_connections
@@ -299,6 +317,26 @@ impl Server {
         }
         workers::drain(connections, grace_period).await;
         Ok(())
+    }
+
+    /// The web front: its calls go to this server's own port, over loopback.
+    fn web_front(&self, schema: &'static Schema, listener: &TcpListener) -> std::io::Result<Web> {
+        let mut addr = listener.local_addr()?;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(match addr {
+                std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
+        let channel = Channel::new(&format!("http://{addr}"), ChannelConfig::default())
+            .map_err(|status| std::io::Error::other(status.to_string()))?;
+        Web::new(
+            schema,
+            &self.router.methods(),
+            channel,
+            self.router.limits.max_recv_message_size,
+        )
+        .map_err(std::io::Error::other)
     }
 
     /// Serves one already-connected transport (e.g. `tokio::io::duplex` in tests) until the

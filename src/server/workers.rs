@@ -21,6 +21,7 @@ use tracing::Instrument;
 use crate::tls::ServerTlsConfig;
 use crate::transport::server::{Dispatch, serve_connection};
 use crate::transport::settings::Http2Settings;
+use crate::web::{Web, sniff};
 
 /// What every worker shares.
 #[derive(Clone)]
@@ -33,6 +34,8 @@ pub(crate) struct Shared {
     pub(crate) tls: Option<ServerTlsConfig>,
     /// The connections being served, on every worker (counted from accept to close).
     pub(crate) connections: Arc<AtomicUsize>,
+    /// Set: HTTP/1.x connections are answered by the web front.
+    pub(crate) web: Option<Arc<Web>>,
 }
 
 /// Counts a connection from its accept to its end.
@@ -75,13 +78,27 @@ pub(crate) fn spawn_connection(
                 .instrument(tracing::debug_span!("tls", %peer)),
             );
         }
-        None => {
-            let connection = serve_connection(tcp, shared.settings, dispatch, shutdown);
-            connections.spawn(async move {
-                connection.await;
-                drop(counted);
-            });
-        }
+        None => match &shared.web {
+            None => {
+                let connection = serve_connection(tcp, shared.settings, dispatch, shutdown);
+                connections.spawn(async move {
+                    connection.await;
+                    drop(counted);
+                });
+            }
+            Some(web) => {
+                let (web, settings) = (Arc::clone(web), shared.settings);
+                connections.spawn(async move {
+                    // HTTP/2 (gRPC) or HTTP/1.x (the web), from the first octets.
+                    if sniff(&tcp).await {
+                        serve_connection(tcp, settings, dispatch, shutdown).await;
+                    } else {
+                        web.serve_http1(tcp).await;
+                    }
+                    drop(counted);
+                });
+            }
+        },
     }
 }
 

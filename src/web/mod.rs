@@ -1,0 +1,155 @@
+//! The web on the gRPC port: HTTP/1.1 requests, answered with hyper, for clients that cannot
+//! speak gRPC over HTTP/2 — a browser, `curl` — in the [Connect protocol](https://connectrpc.com/docs/protocol).
+//!
+//! # One port
+//!
+//! The server reads a new connection's first octets before choosing ([`sniff`]): the HTTP/2
+//! client preface begins `PRI`, which no HTTP/1.x method does (`POST`, `PUT`, `GET`, ...), so three
+//! octets tell the two apart. HTTP/2 goes to the gRPC path unchanged; HTTP/1.x to [`Web`].
+//!
+//! # Connect unary
+//!
+//! > Unary-Request → Unary-Request-Headers Bare-Message
+//! > Unary-Request-Headers → Call-Specification Content-Type ...
+//! > Content-Type → "content-type" "application/" Message-Codec
+//!
+//! A `POST /package.Service/Method` whose `content-type` is `application/json` or
+//! `application/proto` carries one bare message (no 5-octet prefix); the answer is one bare
+//! message with the same content-type and HTTP 200, or an error: an HTTP status from
+//! `google/rpc/code.proto`'s mapping ([`http_status`]) and a JSON body
+//! `{"code": "not_found", "message": "..."}`. `connect-timeout-ms` is the deadline.
+//!
+//! ```text
+//! $ curl -H 'content-type: application/json' -d '{"name":"web"}' http://127.0.0.1:50051/hello.Greeter/SayHello
+//! {"message":"Hello, web!"}
+//! ```
+//!
+//! Each web call is made as a gRPC call on a [`Channel`] to the server's own port: the web layer
+//! translates, the handlers and everything below them stay the one gRPC path. The JSON mapping is
+//! [`crate::json`] on descriptor-driven messages ([`crate::dynamic`]) of the server's schema.
+
+mod connect;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpStream;
+
+use crate::client::Channel;
+use crate::dynamic::{MessageType, Types};
+use crate::schema::Schema;
+
+pub use connect::http_status;
+
+/// A method as the web sees it: its path and message types.
+#[derive(Debug, Clone)]
+struct WebMethod {
+    input: MessageType,
+    output: MessageType,
+    client_streaming: bool,
+    server_streaming: bool,
+}
+
+/// What answers the web requests of a server.
+#[derive(Debug)]
+pub struct Web {
+    methods: HashMap<String, WebMethod>,
+    channel: Channel,
+    max_message_size: usize,
+}
+
+impl Web {
+    /// The web front of the methods of `schema` served at `paths`, calling them on `channel`.
+    ///
+    /// # Errors
+    /// A schema whose types do not resolve.
+    pub fn new(
+        schema: &Schema,
+        paths: &[&str],
+        channel: Channel,
+        max_message_size: usize,
+    ) -> Result<Self, String> {
+        let types = Types::new(schema.files()).map_err(|error| error.to_string())?;
+        let mut methods = HashMap::new();
+        for service_name in schema.services() {
+            let Some(service) = schema.service(&service_name) else {
+                continue;
+            };
+            for method in &service.method {
+                let path = format!(
+                    "/{service_name}/{}",
+                    method.name.as_deref().unwrap_or_default()
+                );
+                if !paths.contains(&path.as_str()) {
+                    continue;
+                }
+                let message = |name: Option<&str>| {
+                    MessageType::new(&types, name.unwrap_or_default().trim_start_matches('.'))
+                };
+                if let (Some(input), Some(output)) = (
+                    message(method.input_type.as_deref()),
+                    message(method.output_type.as_deref()),
+                ) {
+                    methods.insert(
+                        path,
+                        WebMethod {
+                            input,
+                            output,
+                            client_streaming: method.client_streaming.unwrap_or(false),
+                            server_streaming: method.server_streaming.unwrap_or(false),
+                        },
+                    );
+                }
+            }
+        }
+        Ok(Self {
+            methods,
+            channel,
+            max_message_size,
+        })
+    }
+
+    /// Serves HTTP/1.1 on `tcp` until the client closes it.
+    pub async fn serve_http1(self: Arc<Self>, tcp: TcpStream) {
+        let service = hyper::service::service_fn(move |request| {
+            let web = Arc::clone(&self);
+            async move { Ok::<_, std::convert::Infallible>(web.answer(request).await) }
+        });
+        let io = hyper_util::rt::TokioIo::new(tcp);
+        if let Err(error) = hyper::server::conn::http1::Builder::new()
+            .serve_connection(io, service)
+            .await
+        {
+            tracing::debug!(%error, "HTTP/1.1 connection failed");
+        }
+    }
+}
+
+/// The longest a new connection may take to send the three octets [`sniff`] needs.
+const SNIFF_LIMIT: Duration = Duration::from_secs(10);
+
+/// Whether the connection starts with the HTTP/2 preface (`PRI`), from its first octets, left
+/// unread in the socket. `false` for anything else, including a connection that closes or says
+/// nothing for [`SNIFF_LIMIT`] (the HTTP/1.1 side then times it out or sees it close).
+pub async fn sniff(tcp: &TcpStream) -> bool {
+    let looked = tokio::time::timeout(SNIFF_LIMIT, async {
+        let mut first = [0u8; 3];
+        loop {
+            let n = match tcp.peek(&mut first).await {
+                Ok(0) | Err(_) => return false,
+                Ok(n) => n,
+            };
+            if first[..n] != b"PRI"[..n] {
+                return false;
+            }
+            if n == 3 {
+                return true;
+            }
+            // Fewer than three octets so far: the rest is on its way.
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await;
+    looked.unwrap_or(false)
+}
