@@ -166,3 +166,89 @@ fn connect_proto_unary_with_curl() {
     expected.extend_from_slice(b"Hello, bin!");
     assert_eq!(output.stdout, expected);
 }
+
+/// `curl --data-binary @file` with `content-type`, the response body's octets.
+fn curl_binary(url: &str, content_type: &str, body: &[u8]) -> Vec<u8> {
+    let file = std::env::temp_dir().join(format!("web-{}-{}.bin", std::process::id(), body.len()));
+    std::fs::write(&file, body).unwrap();
+    let output = Command::new("curl")
+        .args(["-s", "--max-time", "20", "-H"])
+        .arg(format!("content-type: {content_type}"))
+        .arg("--data-binary")
+        .arg(format!("@{}", file.display()))
+        .arg(url)
+        .output()
+        .expect("curl is required (wire-tests/setup.sh installs it)");
+    let _ = std::fs::remove_file(&file);
+    assert!(output.status.success(), "{output:?}");
+    output.stdout
+}
+
+/// The frames of a gRPC-Web body: (flag, payload).
+fn web_frames(mut body: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    let mut out = Vec::new();
+    while !body.is_empty() {
+        assert!(body.len() >= 5, "a cut frame: {body:?}");
+        let len = u32::from_be_bytes(body[1..5].try_into().unwrap()) as usize;
+        out.push((body[0], body[5..5 + len].to_vec()));
+        body = &body[5 + len..];
+    }
+    out
+}
+
+#[test]
+fn grpc_web_unary_streaming_and_text_with_curl() {
+    use base64::Engine;
+    let server = Listening::h2grpc(&[], &[]);
+    let url = |path: &str| format!("http://{}{path}", server.host_port());
+    // HelloRequest { name: "web" } as a Length-Prefixed-Message.
+    let request = [0, 0, 0, 0, 5, 0x0a, 0x03, b'w', b'e', b'b'];
+
+    // Server streaming: three messages, then the trailers frame (flag 0x80).
+    let body = curl_binary(
+        &url("/hello.Greeter/SayHelloStreamReply"),
+        "application/grpc-web+proto",
+        &request,
+    );
+    let frames = web_frames(&body);
+    assert_eq!(frames.len(), 4, "{frames:?}");
+    for (i, (flag, message)) in frames[..3].iter().enumerate() {
+        assert_eq!(*flag, 0);
+        let text = format!("Hello, web! #{}", i + 1);
+        assert_eq!(&message[2..], text.as_bytes());
+    }
+    assert_eq!(frames[3], (0x80, b"grpc-status:0\r\n".to_vec()));
+
+    // The -text variant: base64 both ways.
+    let encoded = base64::engine::general_purpose::STANDARD.encode(request);
+    let body = curl_binary(
+        &url("/hello.Greeter/SayHello"),
+        "application/grpc-web-text",
+        encoded.as_bytes(),
+    );
+    let text = String::from_utf8(body).unwrap();
+    let mut decoded = Vec::new();
+    for piece in text.split_inclusive('=').filter(|p| *p != "=") {
+        let piece = piece.trim_end_matches('=');
+        base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode_vec(piece, &mut decoded)
+            .unwrap();
+    }
+    let frames = web_frames(&decoded);
+    assert_eq!(frames[0].1, b"\x0a\x0bHello, web!");
+    assert_eq!(frames[1], (0x80, b"grpc-status:0\r\n".to_vec()));
+
+    // An error is in the trailers frame, the message percent-encoded.
+    let get_user = [0, 0, 0, 0, 4, 0x0a, 0x02, b'n', b'o'];
+    let body = curl_binary(
+        &url("/users.UserService/GetUser"),
+        "application/grpc-web",
+        &get_user,
+    );
+    let frames = web_frames(&body);
+    assert_eq!(frames.len(), 1, "{frames:?}");
+    assert_eq!(
+        String::from_utf8(frames[0].1.clone()).unwrap(),
+        "grpc-status:5\r\ngrpc-message:User 'no' not found\r\n"
+    );
+}

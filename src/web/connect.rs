@@ -9,7 +9,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use serde_json::json;
 
-use super::{Web, WebMethod};
+use super::{Web, WebBody, WebMethod};
 use crate::dynamic::DynamicMessage;
 use crate::json::{ParseOptions, PrintOptions};
 use crate::protobuf::Encoded;
@@ -73,7 +73,7 @@ pub fn http_status(code: Code) -> u16 {
 
 /// An error as Connect writes it: the HTTP status of its code, and
 /// `{"code": "not_found", "message": "..."}`.
-fn error(status: &Status) -> Response<Full<Bytes>> {
+pub(super) fn error(status: &Status) -> Response<WebBody> {
     let code = status.code();
     let mut body = json!({ "code": code.as_str().to_ascii_lowercase() });
     if code == Code::Cancelled {
@@ -83,7 +83,7 @@ fn error(status: &Status) -> Response<Full<Bytes>> {
     if !status.message().is_empty() {
         body["message"] = json!(status.message());
     }
-    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
+    let mut response = Response::new(Full::new(Bytes::from(body.to_string())).boxed_unsync());
     *response.status_mut() =
         StatusCode::from_u16(http_status(code)).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     response.headers_mut().insert(
@@ -93,36 +93,19 @@ fn error(status: &Status) -> Response<Full<Bytes>> {
     response
 }
 
-/// Headers of a web request that are HTTP's own, not the call's metadata.
-const NOT_METADATA: &[&str] = &[
-    "host",
-    "content-type",
-    "content-length",
-    "connection",
-    "keep-alive",
-    "transfer-encoding",
-    "te",
-    "upgrade",
-    "accept",
-    "accept-encoding",
-    "user-agent",
-    "connect-protocol-version",
-    "connect-timeout-ms",
-];
-
 impl Web {
-    /// Answers one HTTP/1.1 request.
-    pub(super) async fn answer(&self, request: http::Request<Incoming>) -> Response<Full<Bytes>> {
+    /// Answers a Connect unary call.
+    pub(super) async fn connect_unary(
+        &self,
+        request: http::Request<Incoming>,
+    ) -> Response<WebBody> {
         match self.unary(request).await {
             Ok(response) => response,
             Err(status) => error(&status),
         }
     }
 
-    async fn unary(
-        &self,
-        request: http::Request<Incoming>,
-    ) -> Result<Response<Full<Bytes>>, Status> {
+    async fn unary(&self, request: http::Request<Incoming>) -> Result<Response<WebBody>, Status> {
         let (parts, body) = request.into_parts();
         let path = parts.uri.path().to_owned();
         let method = self.methods.get(&path).ok_or_else(|| {
@@ -144,9 +127,12 @@ impl Web {
         let Some(codec) = Codec::of(parts.headers.get(header::CONTENT_TYPE)) else {
             // "If the server doesn't support the specified Message-Codec, it must respond with an
             // HTTP status code of 415 Unsupported Media Type."
-            let mut response = Response::new(Full::new(Bytes::from_static(
-                b"content-type must be application/json or application/proto\n",
-            )));
+            let mut response = Response::new(
+                Full::new(Bytes::from_static(
+                    b"content-type must be application/json or application/proto\n",
+                ))
+                .boxed_unsync(),
+            );
             *response.status_mut() = StatusCode::UNSUPPORTED_MEDIA_TYPE;
             response.headers_mut().insert(
                 "accept-post",
@@ -166,16 +152,7 @@ impl Web {
             .to_bytes();
         let message = decode(method, codec, &body)?;
         let mut call = Request::new(Encoded(message));
-        for (name, value) in &parts.headers {
-            let name = name.as_str();
-            if NOT_METADATA.contains(&name) || name.starts_with("grpc-") {
-                continue;
-            }
-            if let Ok(value) = value.to_str() {
-                // A key or value gRPC metadata cannot carry is left out of the call.
-                let _ = call.metadata_mut().append(name, value);
-            }
-        }
+        super::copy_metadata(&parts.headers, call.metadata_mut());
         if let Some(timeout) = parts.headers.get("connect-timeout-ms") {
             let millis = timeout
                 .to_str()
@@ -190,7 +167,7 @@ impl Web {
         let response = self.channel.unary::<Encoded, Encoded>(&path, call).await?;
         let Encoded(reply) = response.get_ref().clone();
         let body = encode(method, codec, reply)?;
-        let mut answer = Response::new(Full::new(body));
+        let mut answer = Response::new(Full::new(body).boxed_unsync());
         answer.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static(codec.content_type()),

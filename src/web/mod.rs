@@ -1,5 +1,7 @@
 //! The web on the gRPC port: HTTP/1.1 requests, answered with hyper, for clients that cannot
-//! speak gRPC over HTTP/2 — a browser, `curl` — in the [Connect protocol](https://connectrpc.com/docs/protocol).
+//! speak gRPC over HTTP/2 — a browser, `curl` — in the [Connect protocol](https://connectrpc.com/docs/protocol)
+//! (unary, this file and `connect.rs`) and in gRPC-Web (`grpc_web.rs`: unary and server
+//! streaming, binary and `-text`).
 //!
 //! # One port
 //!
@@ -29,6 +31,7 @@
 //! [`crate::json`] on descriptor-driven messages ([`crate::dynamic`]) of the server's schema.
 
 mod connect;
+mod grpc_web;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -41,6 +44,45 @@ use crate::dynamic::{MessageType, Types};
 use crate::schema::Schema;
 
 pub use connect::http_status;
+
+/// Headers of a web request that are HTTP's own, not the call's metadata.
+const NOT_METADATA: &[&str] = &[
+    "host",
+    "content-type",
+    "content-length",
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "upgrade",
+    "accept",
+    "accept-encoding",
+    "user-agent",
+    "connect-protocol-version",
+    "connect-timeout-ms",
+    "x-grpc-web",
+    "x-user-agent",
+    "origin",
+    "referer",
+];
+
+/// The headers of a web request that are the call's metadata, added to `metadata` (a key or
+/// value gRPC metadata cannot carry is left out; `grpc-` names are the protocol's own).
+fn copy_metadata(headers: &http::HeaderMap, metadata: &mut crate::metadata::Metadata) {
+    for (name, value) in headers {
+        let name = name.as_str();
+        if NOT_METADATA.contains(&name) || name.starts_with("grpc-") {
+            continue;
+        }
+        if let Ok(value) = value.to_str() {
+            let _ = metadata.append(name, value);
+        }
+    }
+}
+
+/// The body of every web response: whole (Connect unary, errors) or streamed (gRPC-Web).
+pub(crate) type WebBody =
+    http_body_util::combinators::UnsyncBoxBody<bytes::Bytes, std::convert::Infallible>;
 
 /// A method as the web sees it: its path and message types.
 #[derive(Debug, Clone)]
@@ -122,6 +164,19 @@ impl Web {
             .await
         {
             tracing::debug!(%error, "HTTP/1.1 connection failed");
+        }
+    }
+}
+
+impl Web {
+    /// Answers one HTTP/1.1 request: gRPC-Web by its content-type, else Connect.
+    async fn answer(
+        self: Arc<Self>,
+        request: http::Request<hyper::body::Incoming>,
+    ) -> http::Response<WebBody> {
+        match grpc_web::variant(request.headers().get(http::header::CONTENT_TYPE)) {
+            Some(text) => self.grpc_web(request, text),
+            None => self.connect_unary(request).await,
         }
     }
 }
