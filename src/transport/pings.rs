@@ -8,7 +8,7 @@
 //! > with error code ENHANCE_YOUR_CALM and debug data of "too_many_pings".
 //!
 //! `h2` answers PINGs by itself and never shows them, so the server reads the frame headers of
-//! what the client sends on the way in ([`PingWatched`], which wraps the socket): no payload is
+//! what the client sends on the way in (`PingWatched`, which wraps the socket): no payload is
 //! copied or parsed, only each frame's 9-octet header is looked at, both ways. A PING that comes
 //! less than [`MIN_PING_INTERVAL`] after the previous one, with no HEADERS or DATA sent either way
 //! in between, is a strike; the third strike ([`MAX_PING_STRIKES`] exceeded) marks the connection,

@@ -186,7 +186,7 @@ const SNIFF_LIMIT: Duration = Duration::from_secs(10);
 
 /// Whether the connection starts with the HTTP/2 preface (`PRI`), from its first octets, left
 /// unread in the socket. `false` for anything else, including a connection that closes or says
-/// nothing for [`SNIFF_LIMIT`] (the HTTP/1.1 side then times it out or sees it close).
+/// nothing for 10 s (the HTTP/1.1 side then times it out or sees it close).
 pub async fn sniff(tcp: &TcpStream) -> bool {
     let looked = tokio::time::timeout(SNIFF_LIMIT, async {
         let mut first = [0u8; 3];
