@@ -322,8 +322,8 @@ class Mix:
 # Named once here so the table below reads as a table.
 OK, CANCELLED = "OK", "CANCELLED"
 
-# (weight, method, name, expected codes, counted in the unary p99). The weights give about one
-# call in six an expected error or a cancellation.
+# (weight, method, name, expected codes, counted in the unary p99). The weights make about one
+# call in four an expected error, a deadline or a cancellation.
 MIX = [
     (10, Mix.hello_say_hello, "hello.SayHello", {"OK"}, True),
     (3, Mix.hello_say_hello_again, "hello.SayHelloAgain", {"OK"}, True),
