@@ -64,8 +64,8 @@ use crate::dynamic::{DynamicMessage, MessageInfo, MessageType};
 /// How [`to_string`] prints.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PrintOptions {
-    /// Print fields that hold their default value too (an unset message as `null`, an empty
-    /// list as `[]`), except unset members of a oneof.
+    /// Print fields that hold their default value too (an unset message or proto2 field as
+    /// `null`, an empty list as `[]`), except unset members of a oneof.
     pub emit_defaults: bool,
     /// Print the `.proto` names (`from_currency`) instead of the JSON names (`fromCurrency`).
     pub proto_names: bool,

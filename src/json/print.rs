@@ -130,6 +130,11 @@ impl<'a> Printer<'a> {
                             (Cardinality::Repeated, _) => self.out.push_str("[]"),
                             (Cardinality::Map, _) => self.out.push_str("{}"),
                             (_, Kind::Message(_) | Kind::Group(_)) => self.out.push_str("null"),
+                            // A proto2 field's default is its `[default = ...]` or its enum's
+                            // first value, not the zero `default_of` gives (a closed enum may
+                            // have no value 0, and then the JSON would not read back): `null`,
+                            // which reads back as unset, as Go's protojson prints it.
+                            _ if !info.proto3 => self.out.push_str("null"),
                             (_, kind) => self.singular(kind, &Value::default_of(kind))?,
                         }
                     }

@@ -375,6 +375,42 @@ fn options_emit_defaults_and_proto_names() {
     assert!(all.contains(r#""nul":null"#), "{all}");
 }
 
+/// Found by the `protobuf_dynamic` fuzz target (input `57 6d`: an empty `legacy.Stamp` printed
+/// with defaults): unset proto2 fields were printed as proto3's zero values, `"currency": 0`
+/// for a closed enum with no value 0, which the parser rightly refuses. They print as `null`.
+#[test]
+fn emit_defaults_prints_unset_proto2_fields_as_null() {
+    let schema = Schema::parse([(
+        "p2.proto",
+        r#"
+        syntax = "proto2";
+        package p2;
+        enum Currency { EUR = 1; JPY = -3; }
+        message Stamp {
+          optional uint32 year = 1 [default = 1970];
+          required Currency currency = 2 [default = JPY];
+          optional string note = 3;
+          repeated int32 days = 4;
+        }
+        "#,
+    )])
+    .unwrap();
+    let types = Types::new(schema.files()).unwrap();
+    let stamp = MessageType::new(&types, "p2.Stamp").unwrap();
+    let options = PrintOptions {
+        emit_defaults: true,
+        ..PrintOptions::default()
+    };
+    let empty = DynamicMessage::decode(&stamp, bytes::Bytes::new()).unwrap();
+    let printed = to_string(&empty, &options).unwrap();
+    assert_eq!(
+        printed,
+        r#"{"year":null,"currency":null,"note":null,"days":[]}"#
+    );
+    let again = from_str(&stamp, &printed, &ParseOptions::default()).unwrap();
+    assert_eq!(again.encode_to_vec(), empty.encode_to_vec());
+}
+
 #[test]
 fn pretty_is_go_json_indent() {
     let m = parse(
