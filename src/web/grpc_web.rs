@@ -248,8 +248,8 @@ mod tests {
     fn the_trailers_frame() {
         let frame = trailers_frame(&Status::ok(), None);
         assert_eq!(&frame[..], b"\x80\x00\x00\x00\x0fgrpc-status:0\r\n");
-        let frame = trailers_frame(&Status::not_found("no \"x\""), None);
-        assert!(frame.ends_with(b"grpc-message:no %22x%22\r\n"), "{frame:?}");
+        let frame = trailers_frame(&Status::not_found("no café"), None);
+        assert!(frame.ends_with(b"grpc-message:no caf%C3%A9\r\n"), "{frame:?}");
     }
 
     #[test]
