@@ -249,7 +249,10 @@ mod tests {
         let frame = trailers_frame(&Status::ok(), None);
         assert_eq!(&frame[..], b"\x80\x00\x00\x00\x0fgrpc-status:0\r\n");
         let frame = trailers_frame(&Status::not_found("no café"), None);
-        assert!(frame.ends_with(b"grpc-message:no caf%C3%A9\r\n"), "{frame:?}");
+        assert!(
+            frame.ends_with(b"grpc-message:no caf%C3%A9\r\n"),
+            "{frame:?}"
+        );
     }
 
     #[test]
