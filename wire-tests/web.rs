@@ -252,3 +252,64 @@ fn grpc_web_unary_streaming_and_text_with_curl() {
         "grpc-status:5\r\ngrpc-message:User 'no' not found\r\n"
     );
 }
+
+/// CORS: a preflight from an allowed origin is answered with it, a call's response names it
+/// and exposes the gRPC status headers; another origin gets no CORS header at all.
+#[test]
+fn cors_for_allowed_origins_only() {
+    let server = Listening::h2grpc(&["--cors-allow-origin", "https://app.example"], &[]);
+    let url = format!("http://{}/hello.Greeter/SayHello", server.host_port());
+    let preflight = |origin: &str| {
+        parts(&curl(&[
+            "-X",
+            "OPTIONS",
+            "-H",
+            &format!("origin: {origin}"),
+            "-H",
+            "access-control-request-method: POST",
+            "-H",
+            "access-control-request-headers: content-type,x-grpc-web",
+            &url,
+        ]))
+    };
+    let (status, headers, _) = preflight("https://app.example");
+    assert_eq!(status, 204);
+    assert!(
+        headers.contains(&"access-control-allow-origin: https://app.example".to_owned()),
+        "{headers:?}"
+    );
+    assert!(
+        headers.contains(&"access-control-allow-headers: content-type,x-grpc-web".to_owned()),
+        "{headers:?}"
+    );
+    let (status, headers, _) = preflight("https://evil.example");
+    assert_eq!(status, 204);
+    assert!(
+        !headers.iter().any(|h| h.starts_with("access-control-")),
+        "{headers:?}"
+    );
+
+    let (status, headers, body) = parts(&curl(&[
+        "-H",
+        "origin: https://app.example",
+        "-H",
+        "content-type: application/json",
+        "-d",
+        r#"{"name":"cors"}"#,
+        &url,
+    ]));
+    assert_eq!(
+        (status, body.as_str()),
+        (200, r#"{"message":"Hello, cors!"}"#)
+    );
+    assert!(
+        headers.contains(&"access-control-allow-origin: https://app.example".to_owned()),
+        "{headers:?}"
+    );
+    assert!(
+        headers
+            .iter()
+            .any(|h| h.starts_with("access-control-expose-headers: grpc-status, grpc-message")),
+        "{headers:?}"
+    );
+}

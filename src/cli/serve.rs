@@ -103,6 +103,11 @@ pub(crate) struct ServeArgs {
           value_parser = clap::value_parser!(u32).range(1..))]
     max_connections: u32,
 
+    /// Let web pages from this origin call over gRPC-Web and Connect (CORS), e.g.
+    /// https://app.example (repeatable; none by default).
+    #[arg(long, value_name = "ORIGIN")]
+    cors_allow_origin: Vec<String>,
+
     /// Refuse every call without `authorization: Bearer <TOKEN>` (UNAUTHENTICATED).
     #[arg(long, value_name = "TOKEN", value_parser = parse_token)]
     auth_token: Option<BearerAuth>,
@@ -184,6 +189,7 @@ impl ServeArgs {
         let size = |bytes: u32| usize::try_from(bytes).unwrap_or(usize::MAX);
         let server = Server::new()
             .web(Schema::embedded())
+            .cors_allow_origins(self.cors_allow_origin.clone())
             .limits(Limits {
                 max_recv_message_size: size(self.max_recv_message_size),
                 max_send_message_size: size(self.max_send_message_size),

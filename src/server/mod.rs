@@ -87,6 +87,7 @@ pub struct Server {
     tls: Option<ServerTlsConfig>,
     max_connections: Option<usize>,
     web: Option<&'static Schema>,
+    cors_origins: Vec<String>,
 }
 
 impl Server {
@@ -229,6 +230,13 @@ impl Server {
         self
     }
 
+    /// With [`Server::web`]: the origins whose web pages may call (CORS); none by default.
+    #[must_use]
+    pub fn cors_allow_origins(mut self, origins: Vec<String>) -> Self {
+        self.cors_origins = origins;
+        self
+    }
+
     /// Serves over TLS: every connection must complete a TLS handshake, agreeing on HTTP/2
     /// with ALPN `h2`, before its first HTTP/2 byte.
     #[must_use]
@@ -336,6 +344,7 @@ impl Server {
             channel,
             self.router.limits.max_recv_message_size,
         )
+        .map(|web| web.with_cors_origins(&self.cors_origins))
         .map_err(std::io::Error::other)
     }
 

@@ -31,6 +31,7 @@
 //! [`crate::json`] on descriptor-driven messages ([`crate::dynamic`]) of the server's schema.
 
 mod connect;
+mod cors;
 mod grpc_web;
 
 use std::collections::HashMap;
@@ -99,6 +100,8 @@ pub struct Web {
     methods: HashMap<String, WebMethod>,
     channel: Channel,
     max_message_size: usize,
+    /// The origins browsers may call from (CORS); none by default.
+    cors_origins: Vec<http::HeaderValue>,
 }
 
 impl Web {
@@ -149,7 +152,19 @@ impl Web {
             methods,
             channel,
             max_message_size,
+            cors_origins: Vec::new(),
         })
+    }
+
+    /// Lets web pages from these origins call (CORS, e.g. `https://example.org`): their
+    /// preflight is answered, and the responses name them in `access-control-allow-origin`.
+    #[must_use]
+    pub fn with_cors_origins(mut self, origins: &[String]) -> Self {
+        self.cors_origins = origins
+            .iter()
+            .filter_map(|origin| http::HeaderValue::from_str(origin).ok())
+            .collect();
+        self
     }
 
     /// Serves HTTP/1.1 on `tcp` until the client closes it.
@@ -174,10 +189,23 @@ impl Web {
         self: Arc<Self>,
         request: http::Request<hyper::body::Incoming>,
     ) -> http::Response<WebBody> {
-        match grpc_web::variant(request.headers().get(http::header::CONTENT_TYPE)) {
-            Some(text) => self.grpc_web(request, text),
-            None => self.connect_unary(request).await,
+        let origin = request
+            .headers()
+            .get(http::header::ORIGIN)
+            .filter(|origin| self.cors_origins.iter().any(|allowed| allowed == origin))
+            .cloned();
+        if request.method() == http::Method::OPTIONS {
+            return cors::preflight(origin.as_ref(), request.headers());
         }
+        let mut response =
+            match grpc_web::variant(request.headers().get(http::header::CONTENT_TYPE)) {
+                Some(text) => Arc::clone(&self).grpc_web(request, text),
+                None => self.connect_unary(request).await,
+            };
+        if let Some(origin) = origin {
+            cors::allow(origin, response.headers_mut());
+        }
+        response
     }
 }
 
