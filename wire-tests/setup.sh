@@ -6,7 +6,7 @@
 #
 # One function per peer, called from main: protoc, the Python gRPC packages (grpcio and its
 # tools), grpcurl, tshark (Wireshark's dissectors, the independent reading of what
-# `h2grpc inspect` prints), curl (the web tests' HTTP/1.1 client); then protobuf's conformance test runner, built from Debian's source
+# `h2grpc inspect` prints), curl and buf (the web tests' clients); then protobuf's conformance test runner, built from Debian's source
 # package by a script of its own (wire-tests/conformance/build-runner.sh). Set PYTHON to use another
 # interpreter than `python3` (the tests read the same variable).
 set -euo pipefail
@@ -131,12 +131,29 @@ install_curl() {
   fi
 }
 
+# buf (npm @bufbuild/buf, whose package ships the binary): `buf curl` speaks Connect, gRPC-Web
+# and gRPC, the independent client of the web tests (wire-tests/web.rs). Installed into
+# target/npm, pinned.
+BUF_VERSION=1.75.0
+install_buf() {
+  local prefix
+  prefix="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/target/npm"
+  if [ -x "$prefix/node_modules/.bin/buf" ] && [ "$("$prefix/node_modules/.bin/buf" --version)" = "$BUF_VERSION" ]; then
+    echo "buf: already installed ($BUF_VERSION)"
+  else
+    mkdir -p "$prefix"
+    npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error "@bufbuild/buf@$BUF_VERSION"
+    echo "buf: installed ($("$prefix/node_modules/.bin/buf" --version))"
+  fi
+}
+
 main() {
   install_protoc
   install_python_peers
   check_grpcurl
   install_tshark
   install_curl
+  install_buf
   bash "$(dirname "${BASH_SOURCE[0]}")/conformance/build-runner.sh"
 }
 

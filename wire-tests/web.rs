@@ -313,3 +313,106 @@ fn cors_for_allowed_origins_only() {
         "{headers:?}"
     );
 }
+
+/// `buf curl --protocol <protocol> --schema proto/<schema> -d <data> <url>`.
+fn buf_curl(
+    protocol: &str,
+    schema: &str,
+    data: &str,
+    url: &str,
+) -> crate::support::process::Finished {
+    let buf =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/npm/node_modules/.bin/buf");
+    assert!(
+        buf.exists(),
+        "buf is required: run `bash wire-tests/setup.sh` (it installs {})",
+        buf.display()
+    );
+    let output = Command::new(&buf)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "curl",
+            "--protocol",
+            protocol,
+            "--schema",
+            &format!("proto/{schema}"),
+            "-d",
+            data,
+            url,
+        ])
+        .output()
+        .expect("buf runs");
+    crate::support::process::Finished {
+        status: output.status,
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// buf curl, an independent client, gets the same answers over Connect and gRPC-Web (HTTP/1.1)
+/// as over gRPC (HTTP/2), from the same port: a unary call, an error, and (gRPC-Web) a stream.
+#[test]
+fn buf_curl_speaks_connect_grpc_web_and_grpc() {
+    let server = Listening::h2grpc(&[], &[]);
+    let url = |path: &str| format!("http://{}{path}", server.host_port());
+    let calls = [
+        (
+            "hello.proto",
+            r#"{"name":"buf"}"#,
+            "/hello.Greeter/SayHello",
+        ),
+        (
+            "user_service.proto",
+            r#"{"user_id":"nobody"}"#,
+            "/users.UserService/GetUser",
+        ),
+        (
+            "finance.proto",
+            r#"{"from_currency":"XXX","to_currency":"USD","amount":2}"#,
+            "/finance.CurrencyConverter/Convert",
+        ),
+        (
+            "helloworld.proto",
+            r#"{"name":"again"}"#,
+            "/helloworld.Greeter/SayHelloAgain",
+        ),
+    ];
+    for (schema, data, path) in calls {
+        let grpc = buf_curl("grpc", schema, data, &url(path));
+        assert!(
+            !grpc.stdout.is_empty() || !grpc.stderr.is_empty(),
+            "{grpc:?}"
+        );
+        for protocol in ["connect", "grpcweb"] {
+            let web = buf_curl(protocol, schema, data, &url(path));
+            assert_eq!(
+                web.status.code(),
+                grpc.status.code(),
+                "{protocol} {path}: {web:?}"
+            );
+            assert_eq!(web.stdout, grpc.stdout, "{protocol} {path}");
+            assert_eq!(web.stderr, grpc.stderr, "{protocol} {path}");
+        }
+    }
+    // The error is buf's own rendering of NOT_FOUND, whichever the protocol.
+    let error = buf_curl(
+        "connect",
+        "user_service.proto",
+        r#"{"user_id":"nobody"}"#,
+        &url("/users.UserService/GetUser"),
+    );
+    assert!(error.stderr.contains(r#""code": "not_found""#), "{error:?}");
+    // gRPC-Web streams a server stream over HTTP/1.1.
+    let stream = |protocol| {
+        buf_curl(
+            protocol,
+            "hello.proto",
+            r#"{"name":"s"}"#,
+            &url("/hello.Greeter/SayHelloStreamReply"),
+        )
+    };
+    let (grpc, web) = (stream("grpc"), stream("grpcweb"));
+    assert!(web.status.success(), "{web:?}");
+    assert_eq!(web.stdout, grpc.stdout);
+    assert_eq!(web.stdout.matches("Hello, s! #").count(), 3, "{web:?}");
+}
