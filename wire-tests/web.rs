@@ -416,3 +416,35 @@ fn buf_curl_speaks_connect_grpc_web_and_grpc() {
     assert_eq!(web.stdout, grpc.stdout);
     assert_eq!(web.stdout.matches("Hello, s! #").count(), 3, "{web:?}");
 }
+
+/// The tutorial's `GET /users/`: the users streamed as newline-delimited JSON.
+#[test]
+fn users_as_newline_delimited_json() {
+    let server = Listening::h2grpc(&[], &[]);
+    let url = |path: &str| format!("http://{}{path}", server.host_port());
+    for name in ["ada", "bob", "cy"] {
+        let (status, _, _) = parts(&curl(&[
+            "-H",
+            "content-type: application/json",
+            "-d",
+            &format!(r#"{{"name":"{name}","email":"{name}@x.org","age":30}}"#),
+            &url("/users.UserService/CreateUser"),
+        ]));
+        assert_eq!(status, 200);
+    }
+    let (status, headers, body) = parts(&curl(&[&url("/users/")]));
+    assert_eq!(status, 200);
+    assert!(
+        headers.contains(&"content-type: application/x-ndjson".to_owned()),
+        "{headers:?}"
+    );
+    let names: Vec<String> = body
+        .lines()
+        .map(|line| {
+            let user: serde_json::Value =
+                serde_json::from_str(line).expect("one JSON object per line");
+            user["name"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(names, ["ada", "bob", "cy"]);
+}

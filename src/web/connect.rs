@@ -73,13 +73,18 @@ pub fn http_status(code: Code) -> u16 {
 
 /// An error as Connect writes it: the HTTP status of its code, and
 /// `{"code": "not_found", "message": "..."}`.
+/// A code's name in Connect: `not_found`, `invalid_argument`, ... (and `canceled`, spelled the
+/// American way).
+pub(super) fn code_name(code: Code) -> String {
+    match code {
+        Code::Cancelled => "canceled".to_owned(),
+        code => code.as_str().to_ascii_lowercase(),
+    }
+}
+
 pub(super) fn error(status: &Status) -> Response<WebBody> {
     let code = status.code();
-    let mut body = json!({ "code": code.as_str().to_ascii_lowercase() });
-    if code == Code::Cancelled {
-        // Connect spells it the American way.
-        body["code"] = json!("canceled");
-    }
+    let mut body = json!({ "code": code_name(code) });
     if !status.message().is_empty() {
         body["message"] = json!(status.message());
     }

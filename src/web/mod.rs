@@ -1,7 +1,9 @@
 //! The web on the gRPC port: HTTP/1.1 requests, answered with hyper, for clients that cannot
 //! speak gRPC over HTTP/2 — a browser, `curl` — in the [Connect protocol](https://connectrpc.com/docs/protocol)
-//! (unary, this file and `connect.rs`) and in gRPC-Web (`grpc_web.rs`: unary and server
-//! streaming, binary and `-text`).
+//! (unary in `connect.rs`, server streaming in `stream.rs`) and in gRPC-Web (`grpc_web.rs`:
+//! unary and server streaming, binary and `-text`); plus the tutorials' `GET /users/`, the users
+//! as newline-delimited JSON. Cross-origin pages are let in only from the origins given
+//! (`cors.rs`).
 //!
 //! # One port
 //!
@@ -33,6 +35,7 @@
 mod connect;
 mod cors;
 mod grpc_web;
+mod stream;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -197,10 +200,16 @@ impl Web {
         if request.method() == http::Method::OPTIONS {
             return cors::preflight(origin.as_ref(), request.headers());
         }
+        let content_type = request.headers().get(http::header::CONTENT_TYPE);
         let mut response =
-            match grpc_web::variant(request.headers().get(http::header::CONTENT_TYPE)) {
-                Some(text) => Arc::clone(&self).grpc_web(request, text),
-                None => self.connect_unary(request).await,
+            if request.method() == http::Method::GET && request.uri().path() == "/users/" {
+                Arc::clone(&self).users_ndjson()
+            } else if let Some(json) = stream::variant(content_type) {
+                Arc::clone(&self).connect_stream(request, json)
+            } else if let Some(text) = grpc_web::variant(content_type) {
+                Arc::clone(&self).grpc_web(request, text)
+            } else {
+                self.connect_unary(request).await
             };
         if let Some(origin) = origin {
             cors::allow(origin, response.headers_mut());
