@@ -6,7 +6,7 @@
 #
 # One function per peer, called from main: protoc, the Python gRPC packages (grpcio and its
 # tools), grpcurl, tshark (Wireshark's dissectors, the independent reading of what
-# `h2grpc inspect` prints), curl and buf (the web tests' clients); then protobuf's conformance test runner, built from Debian's source
+# `h2grpc inspect` prints), curl, buf and chromium (the web tests' clients); then protobuf's conformance test runner, built from Debian's source
 # package by a script of its own (wire-tests/conformance/build-runner.sh). Set PYTHON to use another
 # interpreter than `python3` (the tests read the same variable).
 set -euo pipefail
@@ -131,19 +131,32 @@ install_curl() {
   fi
 }
 
-# buf (npm @bufbuild/buf, whose package ships the binary): `buf curl` speaks Connect, gRPC-Web
-# and gRPC, the independent client of the web tests (wire-tests/web.rs). Installed into
-# target/npm, pinned.
+# The web tests' peers (wire-tests/web.rs), from npm into target/npm, pinned: buf
+# (@bufbuild/buf, whose package ships the binary; `buf curl` speaks Connect, gRPC-Web and gRPC)
+# and playwright-core, which drives Debian's chromium (headless) on the users page.
 BUF_VERSION=1.75.0
-install_buf() {
+PLAYWRIGHT_VERSION=1.65.2
+install_npm_peers() {
   local prefix
   prefix="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/target/npm"
-  if [ -x "$prefix/node_modules/.bin/buf" ] && [ "$("$prefix/node_modules/.bin/buf" --version)" = "$BUF_VERSION" ]; then
-    echo "buf: already installed ($BUF_VERSION)"
+  if [ -x "$prefix/node_modules/.bin/buf" ] && [ "$("$prefix/node_modules/.bin/buf" --version)" = "$BUF_VERSION" ] \
+    && [ -f "$prefix/node_modules/playwright-core/package.json" ]; then
+    echo "buf, playwright-core: already installed"
   else
     mkdir -p "$prefix"
-    npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error "@bufbuild/buf@$BUF_VERSION"
-    echo "buf: installed ($("$prefix/node_modules/.bin/buf" --version))"
+    npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error \
+      "@bufbuild/buf@$BUF_VERSION" "playwright-core@$PLAYWRIGHT_VERSION"
+    echo "buf, playwright-core: installed"
+  fi
+}
+
+# chromium: the browser the users page is tested in.
+install_chromium() {
+  if command -v chromium >/dev/null 2>&1; then
+    echo "chromium: already installed"
+  else
+    apt_install chromium
+    echo "chromium: installed"
   fi
 }
 
@@ -153,7 +166,8 @@ main() {
   check_grpcurl
   install_tshark
   install_curl
-  install_buf
+  install_npm_peers
+  install_chromium
   bash "$(dirname "${BASH_SOURCE[0]}")/conformance/build-runner.sh"
 }
 

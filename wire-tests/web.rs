@@ -448,3 +448,52 @@ fn users_as_newline_delimited_json() {
         .collect();
     assert_eq!(names, ["ada", "bob", "cy"]);
 }
+
+/// The users page in a real browser: Debian's chromium, headless, driven by playwright-core
+/// (`wire-tests/web/browser.cjs`), loads `GET /`, creates a user with the page's form (Connect
+/// JSON unary from the browser) and the test reads the user back from the page's list, which the
+/// page fills as `ListUsers` streams (Connect streaming). The screenshot is kept in
+/// `target/web-app.png`.
+#[test]
+fn the_users_page_in_chromium() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let modules = repo.join("target/npm/node_modules");
+    assert!(
+        modules.join("playwright-core").exists(),
+        "playwright-core is required: run `bash wire-tests/setup.sh`"
+    );
+    let server = Listening::h2grpc(&[], &[]);
+    let screenshot = repo.join("target/web-app.png");
+    let _ = std::fs::remove_file(&screenshot);
+    let output = Command::new("node")
+        .env("NODE_PATH", &modules)
+        .arg(repo.join("wire-tests/web/browser.cjs"))
+        .arg(format!("http://{}/", server.host_port()))
+        .arg(&screenshot)
+        .args(["Grace Hopper", "grace@navy.mil"])
+        .output()
+        .expect("node and chromium are required: run `bash wire-tests/setup.sh`");
+    assert!(output.status.success(), "{output:?}");
+    let seen: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("the script's JSON");
+    assert_eq!(
+        seen["users"],
+        serde_json::json!(["Grace Hopper <grace@navy.mil>, 41"]),
+        "{seen}"
+    );
+    assert!(
+        seen["status"]
+            .as_str()
+            .unwrap()
+            .starts_with("created Grace Hopper ("),
+        "{seen}"
+    );
+    assert_eq!(seen["errors"], serde_json::json!([]), "{seen}");
+    assert!(
+        std::fs::metadata(&screenshot).is_ok_and(|m| m.len() > 1000),
+        "no screenshot"
+    );
+    // The user the browser created is in the server, for any client.
+    let (_, _, body) = parts(&curl(&[&format!("http://{}/users/", server.host_port())]));
+    assert!(body.contains(r#""name":"Grace Hopper""#), "{body}");
+}

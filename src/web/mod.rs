@@ -1,8 +1,9 @@
 //! The web on the gRPC port: HTTP/1.1 requests, answered with hyper, for clients that cannot
 //! speak gRPC over HTTP/2 — a browser, `curl` — in the [Connect protocol](https://connectrpc.com/docs/protocol)
 //! (unary in `connect.rs`, server streaming in `stream.rs`) and in gRPC-Web (`grpc_web.rs`:
-//! unary and server streaming, binary and `-text`); plus the tutorials' `GET /users/`, the users
-//! as newline-delimited JSON. Cross-origin pages are let in only from the origins given
+//! unary and server streaming, binary and `-text`); plus the tutorials' web app: `GET /`, a page
+//! (`app/`, built into the binary) that creates users and shows them as `ListUsers` streams them
+//! in, in Connect JSON from the browser, and `GET /users/`, the users as newline-delimited JSON. Cross-origin pages are let in only from the origins given
 //! (`cors.rs`).
 //!
 //! # One port
@@ -201,21 +202,59 @@ impl Web {
             return cors::preflight(origin.as_ref(), request.headers());
         }
         let content_type = request.headers().get(http::header::CONTENT_TYPE);
-        let mut response =
-            if request.method() == http::Method::GET && request.uri().path() == "/users/" {
-                Arc::clone(&self).users_ndjson()
-            } else if let Some(json) = stream::variant(content_type) {
-                Arc::clone(&self).connect_stream(request, json)
-            } else if let Some(text) = grpc_web::variant(content_type) {
-                Arc::clone(&self).grpc_web(request, text)
-            } else {
-                self.connect_unary(request).await
-            };
+        let get = request.method() == http::Method::GET;
+        let file = APP
+            .iter()
+            .find(|file| get && file.0 == request.uri().path());
+        let mut response = if let Some(file) = file {
+            static_file(file)
+        } else if get && request.uri().path() == "/users/" {
+            Arc::clone(&self).users_ndjson()
+        } else if let Some(json) = stream::variant(content_type) {
+            Arc::clone(&self).connect_stream(request, json)
+        } else if let Some(text) = grpc_web::variant(content_type) {
+            Arc::clone(&self).grpc_web(request, text)
+        } else {
+            self.connect_unary(request).await
+        };
         if let Some(origin) = origin {
             cors::allow(origin, response.headers_mut());
         }
         response
     }
+}
+
+/// The users page (`src/web/app/`), built into the binary: path, content-type, contents.
+const APP: [(&str, &str, &str); 3] = [
+    (
+        "/",
+        "text/html; charset=utf-8",
+        include_str!("app/index.html"),
+    ),
+    (
+        "/app.js",
+        "text/javascript; charset=utf-8",
+        include_str!("app/app.js"),
+    ),
+    (
+        "/app.css",
+        "text/css; charset=utf-8",
+        include_str!("app/app.css"),
+    ),
+];
+
+fn static_file(
+    (_, content_type, contents): &(&str, &'static str, &'static str),
+) -> http::Response<WebBody> {
+    use http_body_util::BodyExt;
+    let mut response = http::Response::new(
+        http_body_util::Full::new(bytes::Bytes::from_static(contents.as_bytes())).boxed_unsync(),
+    );
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static(content_type),
+    );
+    response
 }
 
 /// The longest a new connection may take to send the three octets [`sniff`] needs.
