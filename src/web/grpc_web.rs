@@ -19,12 +19,12 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 use base64::Engine;
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::Bytes;
 use http::{HeaderValue, Response, header};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 
-use super::{Web, WebBody};
+use super::{Web, WebBody, envelope, streaming};
 use crate::framing::Deframer;
 use crate::metadata::Metadata;
 use crate::protobuf::Encoded;
@@ -65,15 +65,7 @@ fn trailers_frame(status: &Status, metadata: Option<&Metadata>) -> Bytes {
             lines.push_str(&format!("{name}:{value}\r\n"));
         }
     }
-    frame(TRAILERS_FLAG, lines.as_bytes())
-}
-
-fn frame(flag: u8, payload: &[u8]) -> Bytes {
-    let mut out = BytesMut::with_capacity(5 + payload.len());
-    out.put_u8(flag);
-    out.put_u32(u32::try_from(payload.len()).unwrap_or(u32::MAX));
-    out.put_slice(payload);
-    out.freeze()
+    envelope(TRAILERS_FLAG, lines.as_bytes())
 }
 
 /// Decodes a `-text` body: base64, possibly several padded pieces one after the other.
@@ -106,12 +98,8 @@ impl Web {
         } else {
             "application/grpc-web+proto"
         };
-        let (sender, body) = http_body_util::channel::Channel::<Bytes, Infallible>::new(4);
+        let (sender, response) = streaming(content_type);
         tokio::spawn(async move { self.grpc_web_answer(request, text, sender).await });
-        let mut response = Response::new(body.boxed_unsync());
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
         response
     }
 
@@ -134,7 +122,11 @@ impl Web {
                 let status = loop {
                     match next {
                         Some(Ok(message)) => {
-                            if sender.send_data(encode(frame(0, &message))).await.is_err() {
+                            if sender
+                                .send_data(encode(envelope(0, &message)))
+                                .await
+                                .is_err()
+                            {
                                 // The client went away: dropping `replies` cancels the call.
                                 return;
                             }

@@ -89,6 +89,36 @@ fn copy_metadata(headers: &http::HeaderMap, metadata: &mut crate::metadata::Meta
 pub(crate) type WebBody =
     http_body_util::combinators::UnsyncBoxBody<bytes::Bytes, std::convert::Infallible>;
 
+/// A 5-octet envelope and its payload: the flag, the big-endian length, the octets. gRPC's
+/// Length-Prefixed-Message, gRPC-Web's frames and Connect's envelopes all have this shape.
+fn envelope(flag: u8, payload: &[u8]) -> bytes::Bytes {
+    use bytes::BufMut;
+    let mut out = bytes::BytesMut::with_capacity(5 + payload.len());
+    out.put_u8(flag);
+    out.put_u32(u32::try_from(payload.len()).unwrap_or(u32::MAX));
+    out.put_slice(payload);
+    out.freeze()
+}
+
+/// A response whose body a task writes as it goes: the sender, and the response (HTTP 200,
+/// `content_type`) to hand hyper at once.
+fn streaming(
+    content_type: &'static str,
+) -> (
+    http_body_util::channel::Sender<bytes::Bytes, std::convert::Infallible>,
+    http::Response<WebBody>,
+) {
+    use http_body_util::BodyExt;
+    let (sender, body) =
+        http_body_util::channel::Channel::<bytes::Bytes, std::convert::Infallible>::new(4);
+    let mut response = http::Response::new(body.boxed_unsync());
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static(content_type),
+    );
+    (sender, response)
+}
+
 /// A method as the web sees it: its path and message types.
 #[derive(Debug, Clone)]
 struct WebMethod {

@@ -10,17 +10,15 @@
 //! The same 5-octet envelope as gRPC's prefix; the response is always HTTP 200, its last envelope
 //! (flag `0x02`) holds `{}` or `{"error": {"code": ..., "message": ...}}` in JSON.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 
 use bytes::{BufMut, Bytes, BytesMut};
-use http::{HeaderValue, Response, header};
-use http_body_util::channel::Sender;
+use http::{HeaderValue, Response};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use serde_json::json;
 
-use super::{Web, WebBody, WebMethod};
+use super::{Web, WebBody, WebMethod, envelope, streaming};
 use crate::dynamic::DynamicMessage;
 use crate::framing::Deframer;
 use crate::json::{ParseOptions, PrintOptions};
@@ -41,14 +39,6 @@ pub(super) fn variant(content_type: Option<&HeaderValue>) -> Option<bool> {
     }
 }
 
-fn envelope(flag: u8, payload: &[u8]) -> Bytes {
-    let mut out = BytesMut::with_capacity(5 + payload.len());
-    out.put_u8(flag);
-    out.put_u32(u32::try_from(payload.len()).unwrap_or(u32::MAX));
-    out.put_slice(payload);
-    out.freeze()
-}
-
 /// The end-of-stream envelope: `{}` after success, the error otherwise.
 fn end_stream(status: &Status) -> Bytes {
     let body = if status.code() == Code::Ok {
@@ -61,16 +51,6 @@ fn end_stream(status: &Status) -> Bytes {
         json!({ "error": error })
     };
     envelope(END_STREAM, body.to_string().as_bytes())
-}
-
-/// A streaming response: HTTP 200 at once, the body written by a task as the messages come.
-fn streaming(content_type: &'static str) -> (Sender<Bytes, Infallible>, Response<WebBody>) {
-    let (sender, body) = http_body_util::channel::Channel::<Bytes, Infallible>::new(4);
-    let mut response = Response::new(body.boxed_unsync());
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    (sender, response)
 }
 
 impl Web {

@@ -79,7 +79,8 @@ impl Raw {
         Some((head[3], head[4], payload))
     }
 
-    /// Frames until one of type `kind` (skipping others), with the time it came.
+    /// Reads frames until one of type `kind` comes (others are passed over); its flags, payload and
+    /// arrival time.
     async fn until(&mut self, kind: u8) -> Option<(u8, Vec<u8>, Instant)> {
         loop {
             let (k, flags, payload) = self.frame().await?;
