@@ -132,21 +132,27 @@ install_curl() {
 }
 
 # The web tests' peers (wire-tests/web.rs), from npm into target/npm, pinned: buf
-# (@bufbuild/buf, whose package ships the binary; `buf curl` speaks Connect, gRPC-Web and gRPC)
-# and playwright-core, which drives Debian's chromium (headless) on the users page.
+# (@bufbuild/buf, whose package ships the binary; `buf curl` speaks Connect, gRPC-Web and gRPC),
+# Connect's Node client (@connectrpc/connect-node, with @bufbuild/protobuf for types read at run
+# time) and playwright-core, which drives Debian's chromium (headless) on the users page.
 BUF_VERSION=1.75.0
 PLAYWRIGHT_VERSION=1.65.2
+CONNECT_VERSION=2.3.0
+PROTOBUF_ES_VERSION=2.17.0
 install_npm_peers() {
   local prefix
   prefix="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/target/npm"
   if [ -x "$prefix/node_modules/.bin/buf" ] && [ "$("$prefix/node_modules/.bin/buf" --version)" = "$BUF_VERSION" ] \
-    && [ -f "$prefix/node_modules/playwright-core/package.json" ]; then
-    echo "buf, playwright-core: already installed"
+    && [ -f "$prefix/node_modules/playwright-core/package.json" ] \
+    && [ -f "$prefix/node_modules/@connectrpc/connect-node/package.json" ]; then
+    echo "buf, playwright-core, connect-node: already installed"
   else
     mkdir -p "$prefix"
     npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error \
-      "@bufbuild/buf@$BUF_VERSION" "playwright-core@$PLAYWRIGHT_VERSION"
-    echo "buf, playwright-core: installed"
+      "@bufbuild/buf@$BUF_VERSION" "playwright-core@$PLAYWRIGHT_VERSION" \
+      "@connectrpc/connect-node@$CONNECT_VERSION" "@connectrpc/connect@$CONNECT_VERSION" \
+      "@bufbuild/protobuf@$PROTOBUF_ES_VERSION"
+    echo "buf, playwright-core, connect-node: installed"
   fi
 }
 

@@ -497,3 +497,44 @@ fn the_users_page_in_chromium() {
     let (_, _, body) = parts(&curl(&[&format!("http://{}/users/", server.host_port())]));
     assert!(body.contains(r#""name":"Grace Hopper""#), "{body}");
 }
+
+/// Connect's own Node client (`@connectrpc/connect-node`, types read at run time from a
+/// `protoc --descriptor_set_out` of `proto/`, no generated code), over its Connect and gRPC-Web
+/// transports on HTTP/1.1: a unary call, a server stream and an error, each as gRPC gives them.
+#[test]
+fn connect_node_over_connect_and_grpc_web() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let modules = repo.join("target/npm/node_modules");
+    assert!(
+        modules.join("@connectrpc/connect-node").exists(),
+        "@connectrpc/connect-node is required: run `bash wire-tests/setup.sh`"
+    );
+    let set = std::env::temp_dir().join(format!("web-set-{}.pb", std::process::id()));
+    let protoc = Command::new("protoc")
+        .current_dir(repo)
+        .args(["-I", "proto", "--include_imports"])
+        .arg(format!("--descriptor_set_out={}", set.display()))
+        .args(["proto/hello.proto", "proto/user_service.proto"])
+        .output()
+        .expect("protoc is required: run `bash wire-tests/setup.sh`");
+    assert!(protoc.status.success(), "{protoc:?}");
+    let server = Listening::h2grpc(&[], &[]);
+    let output = Command::new("node")
+        .env("NODE_PATH", &modules)
+        .arg(repo.join("wire-tests/web/connect_node.cjs"))
+        .arg(format!("http://{}", server.host_port()))
+        .arg(&set)
+        .output()
+        .expect("node is required");
+    let _ = std::fs::remove_file(&set);
+    assert!(output.status.success(), "{output:?}");
+    let seen: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("the script's JSON");
+    let expected = serde_json::json!({
+        "reply": "Hello, node!",
+        "stream": ["Hello, node! #1", "Hello, node! #2", "Hello, node! #3"],
+        "error": { "code": 5, "message": "User 'nobody' not found" },
+    });
+    assert_eq!(seen["connect"], expected, "{seen}");
+    assert_eq!(seen["grpcweb"], expected, "{seen}");
+}
