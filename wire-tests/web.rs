@@ -538,3 +538,49 @@ fn connect_node_over_connect_and_grpc_web() {
     assert_eq!(seen["connect"], expected, "{seen}");
     assert_eq!(seen["grpcweb"], expected, "{seen}");
 }
+
+/// Connect unary with gzip: a gzip request body (`content-encoding: gzip`), and a gzip answer
+/// when the client accepts it (`curl --compressed` sends `accept-encoding` and inflates).
+#[test]
+fn connect_unary_with_gzip() {
+    use std::io::Write;
+    let server = Listening::h2grpc(&[], &[]);
+    let url = format!("http://{}/hello.Greeter/SayHello", server.host_port());
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gzip.write_all(br#"{"name":"zip"}"#).unwrap();
+    let body = gzip.finish().unwrap();
+    let file = std::env::temp_dir().join(format!("web-gzip-{}.json.gz", std::process::id()));
+    std::fs::write(&file, &body).unwrap();
+    let response = curl(&[
+        "--compressed",
+        "-H",
+        "content-type: application/json",
+        "-H",
+        "content-encoding: gzip",
+        "--data-binary",
+        &format!("@{}", file.display()),
+        &url,
+    ]);
+    let _ = std::fs::remove_file(&file);
+    let (status, headers, body) = parts(&response);
+    assert_eq!(
+        (status, body.as_str()),
+        (200, r#"{"message":"Hello, zip!"}"#)
+    );
+    assert!(
+        headers.contains(&"content-encoding: gzip".to_owned()),
+        "{headers:?}"
+    );
+    // An encoding the server does not have.
+    let (status, _, body) = parts(&curl(&[
+        "-H",
+        "content-type: application/json",
+        "-H",
+        "content-encoding: br",
+        "-d",
+        "{}",
+        &url,
+    ]));
+    assert_eq!(status, 501, "{body}");
+    assert!(body.contains("content-encoding br"), "{body}");
+}

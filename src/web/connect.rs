@@ -10,6 +10,7 @@ use hyper::body::Incoming;
 use serde_json::json;
 
 use super::{Web, WebBody, WebMethod};
+use crate::compression::Encoding;
 use crate::dynamic::DynamicMessage;
 use crate::json::{ParseOptions, PrintOptions};
 use crate::protobuf::Encoded;
@@ -155,6 +156,33 @@ impl Web {
                 ))
             })?
             .to_bytes();
+        // "Content-Encoding → "content-encoding" Content-Coding": gzip (or identity).
+        let body = match parts
+            .headers
+            .get(header::CONTENT_ENCODING)
+            .map(HeaderValue::as_bytes)
+        {
+            None | Some(b"identity") => body,
+            Some(b"gzip") => Encoding::Gzip
+                .decompress(&body, self.max_message_size)
+                .map(Bytes::from)
+                .map_err(|error| Status::invalid_argument(format!("gzip request body: {error}")))?,
+            Some(other) => {
+                return Err(Status::unimplemented(format!(
+                    "content-encoding {}: only gzip and identity are served",
+                    String::from_utf8_lossy(other)
+                )));
+            }
+        };
+        let gzip_reply = parts
+            .headers
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| {
+                value
+                    .split(',')
+                    .any(|coding| coding.trim().starts_with("gzip"))
+            });
         let message = decode(method, codec, &body)?;
         let mut call = Request::new(Encoded(message));
         super::copy_metadata(&parts.headers, call.metadata_mut());
@@ -171,8 +199,18 @@ impl Web {
         }
         let response = self.channel.unary::<Encoded, Encoded>(&path, call).await?;
         let Encoded(reply) = response.get_ref().clone();
-        let body = encode(method, codec, reply)?;
+        let mut body = encode(method, codec, reply)?;
+        if gzip_reply {
+            let mut compressed = Vec::new();
+            Encoding::Gzip.compress(&body, &mut compressed);
+            body = Bytes::from(compressed);
+        }
         let mut answer = Response::new(Full::new(body).boxed_unsync());
+        if gzip_reply {
+            answer
+                .headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        }
         answer.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static(codec.content_type()),

@@ -22,7 +22,8 @@
 //! `application/proto` carries one bare message (no 5-octet prefix); the answer is one bare
 //! message with the same content-type and HTTP 200, or an error: an HTTP status from
 //! `google/rpc/code.proto`'s mapping ([`http_status`]) and a JSON body
-//! `{"code": "not_found", "message": "..."}`. `connect-timeout-ms` is the deadline.
+//! `{"code": "not_found", "message": "..."}`. `connect-timeout-ms` is the deadline; a body may
+//! come gzip-compressed (`content-encoding: gzip`), and the answer is when the client accepts it.
 //!
 //! ```text
 //! $ curl -H 'content-type: application/json' -d '{"name":"web"}' http://127.0.0.1:50051/hello.Greeter/SayHello
