@@ -118,7 +118,16 @@ pub async fn run(
         .spawn(move || inspect(inbox, &inspector_shared.backlog, display, out))?;
     let mut next = 0u64;
     loop {
-        let (client, peer) = listener.accept().await?;
+        let (client, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                // EMFILE and friends: the connections already proxied carry on; wait a moment
+                // rather than spin.
+                tracing::warn!(%error, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
         next += 1;
         let conn = next;
         let shared = Arc::clone(&shared);
