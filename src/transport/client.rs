@@ -13,7 +13,7 @@ use tokio::sync::oneshot;
 use super::coalesce::Coalescing;
 use super::recv::RecvBody;
 use super::send::{send_data, send_whole};
-use super::settings::Http2Settings;
+use super::settings::{ClientKeepalive, Http2Settings};
 use super::status_from_h2;
 use crate::call::Framed;
 use crate::call::client::{self as call, ResponseStart};
@@ -99,7 +99,7 @@ impl ClientConnection {
                     format!("HTTP/2 handshake with {address} failed: {e}"),
                 )
             })?;
-        let ping_pong = if wait_for_server {
+        let ping_pong = if wait_for_server || settings.client_keepalive.is_some() {
             connection.ping_pong()
         } else {
             None
@@ -107,7 +107,7 @@ impl ClientConnection {
         let closed = Arc::new(AtomicBool::new(false));
         let flag = closed.clone();
         let (ended, ended_with) = oneshot::channel();
-        tokio::spawn(async move {
+        let driver = tokio::spawn(async move {
             let result = connection.await;
             if let Err(error) = &result {
                 tracing::debug!(%error, "client connection ended with an error");
@@ -116,7 +116,9 @@ impl ClientConnection {
             // Nobody listens once the connection was made.
             let _ = ended.send(result.err());
         });
-        if let Some(mut ping_pong) = ping_pong
+        let mut ping_pong = ping_pong;
+        if wait_for_server
+            && let Some(ping_pong) = ping_pong.as_mut()
             && ping_pong.ping(h2::Ping::opaque()).await.is_err()
         {
             // The PING fails with a bare "broken pipe"; the connection's own error says why.
@@ -127,6 +129,14 @@ impl ClientConnection {
                     "the server at {address} closed the connection after the TLS handshake: \
                      {reason}"
                 ),
+            ));
+        }
+        if let (Some(keepalive), Some(ping_pong)) = (settings.client_keepalive, ping_pong) {
+            tokio::spawn(keepalive_pings(
+                keepalive,
+                ping_pong,
+                driver,
+                Arc::clone(&closed),
             ));
         }
         Ok(Self {
@@ -350,5 +360,32 @@ impl ResponseBody {
         };
         self.state = State::Done(result.clone());
         result.map(|()| None)
+    }
+}
+
+/// PINGs the server every `keepalive.time`; one unanswered for `keepalive.timeout` ends the
+/// connection (its driving task is aborted, which drops it: the calls on it fail with
+/// UNAVAILABLE and the channel's next call connects again).
+async fn keepalive_pings(
+    keepalive: ClientKeepalive,
+    mut ping_pong: h2::PingPong,
+    driver: tokio::task::JoinHandle<()>,
+    closed: Arc<AtomicBool>,
+) {
+    loop {
+        tokio::time::sleep(keepalive.time).await;
+        if driver.is_finished() {
+            return;
+        }
+        match tokio::time::timeout(keepalive.timeout, ping_pong.ping(h2::Ping::opaque())).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(_)) => return,
+            Err(_) => {
+                tracing::debug!(timeout = ?keepalive.timeout, "keepalive PING unanswered: dropping the connection");
+                closed.store(true, Ordering::Release);
+                driver.abort();
+                return;
+            }
+        }
     }
 }

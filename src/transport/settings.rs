@@ -96,6 +96,21 @@ pub struct Http2Settings {
     pub lifetime: LifetimeLimits,
     /// Calls the peer may reset while their handler runs, per 10 s (servers only).
     pub max_peer_resets: u32,
+    /// Clients only: PING the server after this long and every as long after, and drop the
+    /// connection (the next call makes a new one) when a PING goes unanswered for the timeout,
+    /// as gRFC A8 describes for long-lived channels. Off by default, as in gRPC: a server
+    /// counts a client's PINGs against it (`transport::pings`), so it is for channels that sit
+    /// idle behind NATs and proxies that forget quiet connections.
+    pub client_keepalive: Option<ClientKeepalive>,
+}
+
+/// A client's keepalive ([`Http2Settings::client_keepalive`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientKeepalive {
+    /// Time between PINGs.
+    pub time: Duration,
+    /// How long a PING may go unanswered.
+    pub timeout: Duration,
 }
 
 impl Default for Http2Settings {
@@ -109,6 +124,7 @@ impl Default for Http2Settings {
             handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
             lifetime: DEFAULT_LIFETIME,
             max_peer_resets: DEFAULT_MAX_PEER_RESETS,
+            client_keepalive: None,
         }
     }
 }

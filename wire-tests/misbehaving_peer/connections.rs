@@ -330,3 +330,67 @@ async fn a_ping_flood_gets_enhance_your_calm() {
     }
     drop(channel);
 }
+
+/// A client with keepalive on, against a server that never answers a PING (raw frames): after
+/// `time` the client PINGs, and when no ACK comes within `timeout` it drops the connection.
+#[tokio::test]
+async fn client_keepalive_drops_a_silent_server() {
+    use h2grpc::client::{Channel, ChannelConfig};
+    use h2grpc::transport::settings::ClientKeepalive;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (accepted, mut accepts) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        loop {
+            let (mut tcp, _) = listener.accept().await.unwrap();
+            let accepted = accepted.clone();
+            tokio::spawn(async move {
+                let mut preface = [0u8; 24];
+                tcp.read_exact(&mut preface).await.unwrap();
+                tcp.write_all(&[0, 0, 0, 4, 0, 0, 0, 0, 0]).await.unwrap(); // SETTINGS
+                let mut pings = 0;
+                loop {
+                    let mut head = [0u8; 9];
+                    if tcp.read_exact(&mut head).await.is_err() {
+                        let _ = accepted.send(pings);
+                        return;
+                    }
+                    let len = usize::from(head[1]) << 8 | usize::from(head[2]);
+                    let mut payload = vec![0; len];
+                    tcp.read_exact(&mut payload).await.unwrap();
+                    match (head[3], head[4]) {
+                        (4, 0) => tcp.write_all(&[0, 0, 0, 4, 1, 0, 0, 0, 0]).await.unwrap(),
+                        (PING, 0) => pings += 1,
+                        _ => {}
+                    }
+                }
+            });
+        }
+    });
+    let config = ChannelConfig {
+        http2: Http2Settings {
+            client_keepalive: Some(ClientKeepalive {
+                time: Duration::from_millis(200),
+                timeout: Duration::from_millis(300),
+            }),
+            ..Http2Settings::default()
+        },
+        ..ChannelConfig::default()
+    };
+    let channel = Channel::connect_with(&format!("http://{addr}"), config)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    // The client closes the connection: the server's read ends, after one unanswered PING.
+    let pings = within("the client dropping the connection", accepts.recv())
+        .await
+        .unwrap();
+    assert_eq!(pings, 1);
+    assert!(
+        started.elapsed() >= Duration::from_millis(500),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(channel);
+}
