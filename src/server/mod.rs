@@ -344,7 +344,10 @@ impl Server {
             channel,
             self.router.limits.max_recv_message_size,
         )
-        .map(|web| web.with_cors_origins(&self.cors_origins))
+        .map(|web| {
+            web.with_cors_origins(&self.cors_origins)
+                .with_header_timeout(self.http2.handshake_timeout)
+        })
         .map_err(std::io::Error::other)
     }
 

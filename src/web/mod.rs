@@ -137,6 +137,8 @@ pub struct Web {
     max_message_size: usize,
     /// The origins browsers may call from (CORS); none by default.
     cors_origins: Vec<http::HeaderValue>,
+    /// How long a client has to send a request's headers (a slow or silent client is closed).
+    header_timeout: Duration,
 }
 
 impl Web {
@@ -188,7 +190,16 @@ impl Web {
             channel,
             max_message_size,
             cors_origins: Vec::new(),
+            header_timeout: crate::transport::settings::DEFAULT_HANDSHAKE_TIMEOUT,
         })
+    }
+
+    /// Sets how long a client has to send each request's headers (10 s by default, the
+    /// server's HTTP/2 preface timeout).
+    #[must_use]
+    pub fn with_header_timeout(mut self, timeout: Duration) -> Self {
+        self.header_timeout = timeout;
+        self
     }
 
     /// Lets web pages from these origins call (CORS, e.g. `https://example.org`): their
@@ -204,12 +215,15 @@ impl Web {
 
     /// Serves HTTP/1.1 on `tcp` until the client closes it.
     pub async fn serve_http1(self: Arc<Self>, tcp: TcpStream) {
+        let timeout = self.header_timeout;
         let service = hyper::service::service_fn(move |request| {
             let web = Arc::clone(&self);
             async move { Ok::<_, std::convert::Infallible>(web.answer(request).await) }
         });
         let io = hyper_util::rt::TokioIo::new(tcp);
         if let Err(error) = hyper::server::conn::http1::Builder::new()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(timeout)
             .serve_connection(io, service)
             .await
         {

@@ -394,3 +394,34 @@ async fn client_keepalive_drops_a_silent_server() {
     );
     drop(channel);
 }
+
+/// A slow HTTP/1.1 client (the web front's side of the port) that never finishes its request
+/// headers is closed once the header timeout (the server's preface timeout) passes.
+#[tokio::test]
+async fn a_slow_http1_request_is_closed() {
+    let server = Server::new()
+        .unary("/test.Peer/Slow", |_: Request<HelloRequest>| async move {
+            Ok(Response::new(HelloReply::default()))
+        })
+        .http2_settings(Http2Settings {
+            handshake_timeout: Duration::from_millis(300),
+            ..Http2Settings::default()
+        })
+        .web(h2grpc::schema::Schema::embedded());
+    let server = TestServer::start(server).await;
+    let started = Instant::now();
+    let mut slow = TcpStream::connect(server.addr).await.unwrap();
+    slow.write_all(b"POST /hello.Greeter/SayHello HTTP/1.1\r\nhost: x\r\n")
+        .await
+        .unwrap();
+    let mut rest = Vec::new();
+    within(
+        "the server closing a slow request",
+        slow.read_to_end(&mut rest),
+    )
+    .await
+    .unwrap();
+    let elapsed = started.elapsed();
+    assert!(elapsed >= Duration::from_millis(300), "{elapsed:?}");
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+}
