@@ -235,7 +235,7 @@ pub fn request_cardinality(received: u64) -> Status {
 /// Content-Type *Custom-Metadata`). tonic sends the same fields with the metadata first
 /// (`wire-tests/same_wire/responses.rs`).
 pub fn response_headers(metadata: Metadata, encoding: Option<Encoding>) -> http::Response<()> {
-    let mut headers = metadata.into_headers();
+    let mut headers = bounded(metadata).into_headers();
     let encoding = encoding.and_then(Encoding::compressed);
     // The protocol's headers go first: build a new map only when there is metadata to follow.
     if !headers.is_empty() || encoding.is_some() {
@@ -257,17 +257,67 @@ pub fn response_headers(metadata: Metadata, encoding: Option<Encoding>) -> http:
     response
 }
 
+/// The largest header list a response's header or trailer block is let grow to: 16 KiB,
+/// counted as RFC 9113 §6.5.2 counts `SETTINGS_MAX_HEADER_LIST_SIZE` (each field's name and
+/// value, plus 32). `h2` does not tell what the peer advertised; 16 KiB is what h2grpc's own
+/// client and hyper's (tonic's) advertise, and a block over the peer's limit costs the client
+/// the whole call, so metadata that would not fit is dropped and the status goes alone.
+pub const MAX_RESPONSE_HEADER_LIST: usize = 16 * 1024;
+
+/// A header list's size as `SETTINGS_MAX_HEADER_LIST_SIZE` counts it.
+fn list_size(headers: &HeaderMap) -> usize {
+    headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 32)
+        .sum()
+}
+
+/// Room kept for the protocol's own fields next to the metadata: `grpc-status`,
+/// `grpc-message` (at most 1 KiB encoded), `content-type`, `grpc-encoding`.
+const PROTOCOL_FIELDS: usize = crate::status::MAX_STATUS_MESSAGE_LEN + 256;
+
+/// `metadata`, or none if it would push the block past [`MAX_RESPONSE_HEADER_LIST`].
+fn bounded(metadata: Metadata) -> Metadata {
+    if metadata.is_empty() {
+        return metadata;
+    }
+    let size = list_size(metadata.as_headers());
+    if size + PROTOCOL_FIELDS > MAX_RESPONSE_HEADER_LIST {
+        tracing::debug!(
+            size,
+            "response metadata over the header list bound: not sent"
+        );
+        return Metadata::new();
+    }
+    metadata
+}
+
+/// The status's fields after its metadata, or the status alone (code and message) when the
+/// metadata or details would take the block past [`MAX_RESPONSE_HEADER_LIST`].
+fn add_status(status: &Status, headers: &mut HeaderMap) {
+    status.add_to_headers(headers);
+    if list_size(headers) > MAX_RESPONSE_HEADER_LIST {
+        tracing::debug!(
+            size = list_size(headers),
+            "status metadata or details over the header list bound: the status goes alone"
+        );
+        headers.clear();
+        Status::new(status.code(), status.message()).add_to_headers(headers);
+    }
+}
+
 /// Trailers: the status (`grpc-status`, `grpc-message` when non-empty,
 /// `grpc-status-details-bin` when there are details) after the trailing metadata.
 pub fn trailers(status: &Status) -> HeaderMap {
     let mut headers = HeaderMap::new();
-    status.add_to_headers(&mut headers);
+    add_status(status, &mut headers);
     headers
 }
 
 /// The Trailers of a call that ended OK: the trailing metadata, then `grpc-status: 0` (and no
 /// `grpc-message`, as tonic sends it). The common case, built without a [`Status`].
 pub fn ok_trailers(metadata: Metadata) -> HeaderMap {
+    let metadata = bounded(metadata);
     let mut headers = if metadata.is_empty() {
         HeaderMap::with_capacity(1)
     } else {
@@ -285,7 +335,10 @@ pub fn trailers_only(status: &Status) -> http::Response<()> {
     let mut response = http::Response::new(());
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE_GRPC));
-    status.add_to_headers(headers);
+    add_status(status, headers);
+    if !headers.contains_key(CONTENT_TYPE) {
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE_GRPC));
+    }
     response
 }
 
@@ -383,5 +436,49 @@ impl ServerCall {
         };
         self.state = State::Closed;
         Some(end)
+    }
+}
+
+#[cfg(test)]
+mod bound_tests {
+    use super::*;
+
+    fn big_metadata() -> Metadata {
+        let mut metadata = Metadata::new();
+        for i in 0..20 {
+            metadata
+                .insert(&format!("x-big-{i}"), &"v".repeat(1000))
+                .expect("a valid entry");
+        }
+        metadata
+    }
+
+    #[test]
+    fn metadata_over_the_bound_is_dropped_and_the_status_kept() {
+        let ok = ok_trailers(big_metadata());
+        assert_eq!(ok.len(), 1);
+        assert_eq!(ok[STATUS_NAME], "0");
+
+        let status = Status::not_found("gone").with_metadata(big_metadata());
+        let error = trailers(&status);
+        assert_eq!(error.len(), 2, "{error:?}");
+        assert_eq!(error[STATUS_NAME], "5");
+        assert!(list_size(&error) <= MAX_RESPONSE_HEADER_LIST);
+
+        let response = trailers_only(&status);
+        assert_eq!(response.headers()[CONTENT_TYPE], CONTENT_TYPE_GRPC);
+        assert_eq!(response.headers()[STATUS_NAME], "5");
+        assert!(response.headers().get("x-big-0").is_none());
+
+        let headers = response_headers(big_metadata(), None);
+        assert_eq!(headers.headers().len(), 1, "content-type alone");
+    }
+
+    #[test]
+    fn metadata_under_the_bound_is_sent() {
+        let mut metadata = Metadata::new();
+        metadata.insert("x-small", "1").unwrap();
+        let trailers = ok_trailers(metadata);
+        assert_eq!(trailers["x-small"], "1");
     }
 }
