@@ -27,9 +27,7 @@ enum Codec {
 impl Codec {
     /// `application/json` or `application/proto`, parameters (`; charset=utf-8`) aside.
     fn of(content_type: Option<&HeaderValue>) -> Option<Self> {
-        let value = content_type?.to_str().ok()?;
-        let essence = value.split(';').next().unwrap_or_default().trim();
-        match essence.to_ascii_lowercase().as_str() {
+        match super::media_type(content_type)?.as_str() {
             "application/json" => Some(Self::Json),
             "application/proto" => Some(Self::Proto),
             _ => None,

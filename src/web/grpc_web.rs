@@ -37,14 +37,7 @@ const TRAILERS_FLAG: u8 = 0x80;
 /// Whether a content-type is gRPC-Web's, and whether it is the base64 (`-text`) variant.
 #[must_use]
 pub(super) fn variant(content_type: Option<&HeaderValue>) -> Option<bool> {
-    let value = content_type?.to_str().ok()?.to_ascii_lowercase();
-    let essence = value
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_owned();
-    match essence.as_str() {
+    match super::media_type(content_type)?.as_str() {
         "application/grpc-web" | "application/grpc-web+proto" => Some(false),
         "application/grpc-web-text" | "application/grpc-web-text+proto" => Some(true),
         _ => None,

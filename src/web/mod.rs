@@ -90,6 +90,20 @@ fn copy_metadata(headers: &http::HeaderMap, metadata: &mut crate::metadata::Meta
 pub(crate) type WebBody =
     http_body_util::combinators::UnsyncBoxBody<bytes::Bytes, std::convert::Infallible>;
 
+/// A content-type's media type, parameters (`; charset=utf-8`) left out, in lower case: what
+/// each protocol's content-type is recognised by.
+fn media_type(content_type: Option<&http::HeaderValue>) -> Option<String> {
+    let value = content_type?.to_str().ok()?;
+    Some(
+        value
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase(),
+    )
+}
+
 /// A 5-octet envelope and its payload: the flag, the big-endian length, the octets. gRPC's
 /// Length-Prefixed-Message, gRPC-Web's frames and Connect's envelopes all have this shape.
 fn envelope(flag: u8, payload: &[u8]) -> bytes::Bytes {

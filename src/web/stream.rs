@@ -22,8 +22,9 @@ use super::{Web, WebBody, WebMethod, envelope, streaming};
 use crate::dynamic::DynamicMessage;
 use crate::framing::Deframer;
 use crate::json::{ParseOptions, PrintOptions};
-use crate::protobuf::Encoded;
+use crate::protobuf::{Encoded, Message};
 use crate::rpc::Request;
+use crate::services::users::{ListUsersRequest, MAX_PAGE_SIZE};
 use crate::status::{Code, Status};
 
 /// The flag of Connect's end-of-stream envelope.
@@ -31,8 +32,7 @@ const END_STREAM: u8 = 0x02;
 
 /// Whether a content-type is Connect's streaming one, and whether its codec is JSON.
 pub(super) fn variant(content_type: Option<&HeaderValue>) -> Option<bool> {
-    let value = content_type?.to_str().ok()?.to_ascii_lowercase();
-    match value.split(';').next().unwrap_or_default().trim() {
+    match super::media_type(content_type)?.as_str() {
         "application/connect+json" => Some(true),
         "application/connect+proto" => Some(false),
         _ => None,
@@ -153,16 +153,11 @@ impl Web {
                     .await;
                 return;
             };
-            // ListUsersRequest { page_size: MAX_PAGE_SIZE }: field 1, varint.
-            let page = crate::services::users::MAX_PAGE_SIZE;
-            let mut request = vec![0x08];
-            let mut value = page;
-            while value >= 0x80 {
-                request.push(u8::try_from(value & 0x7f).unwrap_or(0) | 0x80);
-                value >>= 7;
-            }
-            request.push(u8::try_from(value).unwrap_or(0));
-            let call = Request::new(Encoded(Bytes::from(request)));
+            let request = ListUsersRequest {
+                page_size: i32::try_from(MAX_PAGE_SIZE).unwrap_or(i32::MAX),
+                ..ListUsersRequest::default()
+            };
+            let call = Request::new(Encoded(Bytes::from(request.encode_to_vec())));
             let outcome = self
                 .channel
                 .server_streaming::<Encoded, Encoded>(PATH, call)
